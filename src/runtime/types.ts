@@ -1,0 +1,81 @@
+// Types of the runtime facade: the only surface through which the rest of infergate talks to
+// the native ONNX Runtime addon. Nothing outside src/runtime/ imports the .node file.
+
+/** ONNX Runtime element types we support (ORT's names, as onnxruntime-node spells them). */
+export type OrtDType =
+  | 'float32' | 'float16' | 'float64'
+  | 'int8' | 'int16' | 'int32' | 'int64'
+  | 'uint8' | 'uint16' | 'uint32' | 'uint64'
+  | 'bool' | 'string';
+
+/** Typed-array class per dtype; float16 and bool travel as raw 16-bit / 8-bit storage. */
+export type TensorData =
+  | Float32Array | Float64Array | Uint16Array /* float16 or uint16 */
+  | Int8Array | Int16Array | Int32Array | BigInt64Array
+  | Uint8Array /* uint8 or bool */ | Uint32Array | BigUint64Array
+  | string[] /* string */;
+
+/** A tensor handed to or returned by the addon. For numeric dtypes `data` is a view over
+ *  caller memory; the addon reads it only for the duration of the run call. */
+export interface RuntimeTensor {
+  dtype: OrtDType;
+  shape: readonly number[];
+  data: TensorData;
+}
+
+export type ProviderName = 'cpu' | 'cuda' | 'tensorrt';
+
+export interface CpuProvider { name: 'cpu' }
+export interface CudaProvider {
+  name: 'cuda';
+  deviceId?: number;
+  /** Extra CUDA provider options passed to ORT as key/value strings (e.g. gpu_mem_limit). */
+  options?: Record<string, string>;
+}
+export interface TensorrtProvider {
+  name: 'tensorrt';
+  deviceId?: number;
+  fp16?: boolean;
+  engineCacheDir?: string;
+  options?: Record<string, string>;
+}
+export type ProviderSpec = CpuProvider | CudaProvider | TensorrtProvider;
+
+export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+export interface SessionOptions {
+  /** Providers in priority order; default [{name:'cpu'}]. */
+  executionProviders?: ProviderSpec[];
+  intraOpThreads?: number;
+  interOpThreads?: number;
+  /** ORT thread spinning; off by default (spinning threads steal the event loop's cores). */
+  allowSpinning?: boolean;
+  graphOptimizationLevel?: GraphOptimizationLevel;
+  /** What to do when a requested provider cannot be used: 'fail' (default) or fall back to CPU. */
+  providerFallback?: 'fail' | 'cpu';
+}
+
+/** Shape entry: a fixed size, or -1 for a dynamic dim (with its symbolic name when it has one). */
+export interface TensorInfo {
+  name: string;
+  dtype: OrtDType;
+  shape: number[];
+  /** Symbolic dim names, '' where the dim is fixed or unnamed. Same length as shape. */
+  dimNames: string[];
+}
+
+export interface ModelDescription {
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  /** Providers actually in use, in priority order (e.g. ['cpu'] after a fallback). */
+  providers: ProviderName[];
+  /** Set when a requested provider was unavailable and the CPU fallback was taken. */
+  fallbackReason?: string;
+}
+
+export interface RegistryStats {
+  /** Live ORT sessions in this process (all threads). */
+  sessions: number;
+  /** key -> reference count */
+  refs: Record<string, number>;
+}
