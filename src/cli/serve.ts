@@ -1,0 +1,62 @@
+// `infergate serve`: pool + model manager + uWS server, and graceful shutdown.
+// SIGTERM/SIGINT: stop accepting connections and report not ready, finish everything queued
+// and in flight, then exit 0. A second signal exits at once with status 1.
+import { WorkerPool } from '../pool/pool.js';
+import { ModelManager } from '../models/manager.js';
+import { startServer } from '../server/app.js';
+import type { ServeConfig } from './config.js';
+import { createLogger } from '../observability/log.js';
+
+export async function serve(cfg: ServeConfig): Promise<number> {
+  const log = createLogger(cfg.logLevel);
+  for (const w of cfg.warnings) log.warn(w);
+  const pool = new WorkerPool({ workers: cfg.workers });
+  const manager = new ModelManager({
+    repository: cfg.modelRepository,
+    pool,
+    modelControlMode: cfg.modelControlMode,
+    scan: { serverDefaults: cfg.modelDefaults, overrides: cfg.modelOverrides },
+    log: (line) => log.info(line),
+  });
+  let server;
+  try {
+    server = await startServer(manager, { host: cfg.host, port: cfg.port, maxBodyBytes: cfg.maxBodyBytes });
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
+  log.info(`loading models from ${cfg.modelRepository} with ${cfg.workers} worker(s)`);
+  await manager.start();
+  const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
+  const url = `http://${host}:${server.port}`;
+  log.info(`infergate listening on ${url} (ready: ${manager.isReady()})`);
+  log.info(`try: curl -s ${url}/v2/models/ranker`);
+  log.info(`     curl -s -H 'Content-Type: application/json' -d '{"inputs":[{"name":"features","datatype":"FP32","shape":[1,128],"data":[${new Array(128).fill(0.5).join(',')}]}]}' ${url}/v2/models/ranker/infer`);
+
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) {
+        log.warn(`${signal} again: exiting without draining`);
+        process.exit(1);
+      }
+      stopping = true;
+      log.info(`${signal}: draining (not ready, finishing in-flight work)`);
+      server.stopListening();
+      void (async () => {
+        try {
+          await manager.drain();
+          server.closeAll();
+          await pool.close();
+          log.info('drained; bye');
+          resolve(0);
+        } catch (e) {
+          log.error(`drain failed: ${(e as Error).message}`);
+          resolve(1);
+        }
+      })();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,220 @@
+// One loaded model version: its shared ORT session (main-thread handle, for metadata), its
+// dynamic batcher, and the executor that turns a batch into one pool task. The request path is:
+//   validateRequest -> batcher.submit -> (decide) -> execute: assemble into a pooled
+//   SharedArrayBuffer -> worker runSync -> slice outputs back per request -> InferResponse.
+import { performance } from 'node:perf_hooks';
+import { Session } from '../runtime/index.js';
+import type { ModelDescription } from '../runtime/types.js';
+import { err, toInferError } from '../protocol/errors.js';
+import { kserveToOrt, ortToKserve, packBytes, unpackBytesToStrings } from '../protocol/datatypes.js';
+import type { InferRequest, InferResponse, WireTensor } from '../protocol/types.js';
+import {
+  assembleBatch, batchSignature, DynamicBatcher, SabPool, sliceOutputs,
+  type Batch, type BatchResult, type OutputTensor, type RowTensor,
+} from '../batching/index.js';
+import type { WorkerPool } from '../pool/pool.js';
+import type { ModelRef, TaskTensor } from '../pool/task.js';
+import type { GatewayMetrics } from '../observability/gateway-metrics.js';
+import type { ModelConfig } from './config.js';
+import type { TensorMetadata } from '../server/service.js';
+import { validateRequest, type ValidatedRequest } from './validate.js';
+import { buildMetadata } from './metadata.js';
+import { warmupInputs } from './warmup.js';
+
+export type VersionState = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
+
+export interface HostDeps {
+  pool: WorkerPool;
+  metrics: GatewayMetrics;
+  sabPool: SabPool;
+}
+
+const epochUs = (): number => (performance.timeOrigin + performance.now()) * 1000;
+
+export class ModelVersionHost {
+  readonly name: string;
+  readonly version: string;
+  readonly config: ModelConfig;
+  readonly path: string;
+  state: VersionState = 'LOADING';
+  error: string | undefined;
+  inputs: TensorMetadata[] = [];
+  outputs: TensorMetadata[] = [];
+  description: ModelDescription | undefined;
+  readonly #deps: HostDeps;
+  readonly #ref: ModelRef;
+  #session: Session | undefined;
+  #batcher: DynamicBatcher<ValidatedRequest> | undefined;
+  readonly #labels: { model: string; version: string };
+
+  constructor(name: string, version: string, path: string, config: ModelConfig, generation: number, deps: HostDeps) {
+    this.name = name;
+    this.version = version;
+    this.path = path;
+    this.config = config;
+    this.#deps = deps;
+    this.#ref = { id: `${name}@${version}#${generation}`, source: path, options: config.runtime };
+    this.#labels = { model: name, version };
+  }
+
+  /** Opens the session, checks the config against the ONNX file, warms every batch shape up
+   *  in every worker, then reports READY. On failure the version is UNAVAILABLE with the
+   *  reason; it never throws. */
+  async load(): Promise<void> {
+    try {
+      this.#session = await Session.loadAsync(this.path, this.config.runtime);
+      this.description = this.#session.describe();
+      const meta = buildMetadata(this.name, this.config, this.#session.describe());
+      this.inputs = meta.inputs;
+      this.outputs = meta.outputs;
+      const pool = this.#deps.pool;
+      this.#batcher = new DynamicBatcher<ValidatedRequest>({
+        options: { ...this.config.batching, maxBatchSize: this.config.maxBatchSize },
+        execute: (batch) => this.#execute(batch),
+        idleWorkers: () => pool.idleWorkers(),
+        onWorkerFree: (l) => pool.onFree(l),
+      });
+      await this.#warmup();
+      this.state = 'READY';
+      this.#deps.metrics.modelReady.set(this.#labels, 1);
+      const m = this.#deps.metrics;
+      const b = this.#batcher;
+      m.queueDepth.collect(this.#labels, () => b.counters.queueDepth);
+      m.expired.collect(this.#labels, () => b.counters.expired);
+      m.cancelled.collect(this.#labels, () => b.counters.cancelled);
+      m.shed.collect(this.#labels, () => b.counters.rejected.IG_QUEUE_FULL + b.counters.rejected.IG_TOO_MANY_REQUESTS);
+    } catch (e) {
+      this.state = 'UNAVAILABLE';
+      this.error = e instanceof Error ? e.message : String(e);
+      this.#deps.metrics.modelReady.set(this.#labels, 0);
+      this.#session?.unload();
+      this.#session = undefined;
+    }
+  }
+
+  async #warmup(): Promise<void> {
+    const sizes = this.config.warmup.batchSizes;
+    const shapes = warmupInputs(this.inputs, this.config.maxBatchSize, sizes);
+    for (const inputs of shapes) {
+      // One task per worker so that every worker opens its handle on the shared session and
+      // every shape has been seen before the first caller's request.
+      const tasks: Promise<unknown>[] = [];
+      for (let w = 0; w < this.#deps.pool.workers; w++) {
+        tasks.push(this.#deps.pool.run({ kind: 'run', model: this.#ref, inputs: inputs.map(toTaskTensor), outputs: [] }));
+      }
+      await Promise.all(tasks);
+    }
+  }
+
+  async infer(req: InferRequest, signal: AbortSignal | undefined, deadlineUs: number): Promise<InferResponse> {
+    const batcher = this.#batcher;
+    if (this.state !== 'READY' || !batcher) {
+      throw err('IG_MODEL_NOT_READY', `model "${this.name}" version ${this.version} is not ready${this.error ? `: ${this.error}` : ''}`);
+    }
+    const v = validateRequest(req, { name: this.name, inputs: this.inputs, outputs: this.outputs, maxBatchSize: this.config.maxBatchSize });
+    const result = await batcher.submit({
+      rows: v.rows,
+      signature: this.config.maxBatchSize > 0 ? batchSignature(v.inputs) : '',
+      payload: v,
+      priority: req.priority,
+      deadlineUs,
+      signal,
+      unbatchable: this.config.maxBatchSize === 0,
+    });
+    this.#deps.metrics.queueDuration.observe(this.#labels, result.queueUs);
+    const outputs: WireTensor[] = [];
+    for (const name of v.outputs) {
+      const o = result.outputs[name];
+      if (!o) throw err('IG_INFERENCE_FAILED', `model "${this.name}" produced no output "${name}"`);
+      const meta = this.outputs.find((m) => m.name === name)!;
+      outputs.push({ name, datatype: o.datatype ?? (meta.datatype as WireTensor['datatype']), shape: [...o.shape], data: o.bytes });
+    }
+    return { modelName: this.name, modelVersion: this.version, id: req.id, outputs };
+  }
+
+  async #execute(batch: Batch<ValidatedRequest>): Promise<BatchResult> {
+    const { pool, metrics, sabPool } = this.#deps;
+    // Without batching (maxBatchSize 0) the request's own shapes go to the model as they are:
+    // one request, each tensor copied once into shared memory. With batching, rows are
+    // concatenated into pooled shared buffers.
+    const assembled = this.config.maxBatchSize === 0
+      ? unbatched(batch.entries[0]!.payload.inputs)
+      : assembleBatch(batch.entries.map((e) => ({ inputs: e.payload.inputs, rowStart: e.rowStart, rows: e.rows })), sabPool);
+    try {
+      const sentUs = epochUs();
+      const result = await pool.run({
+        kind: 'run',
+        model: this.#ref,
+        inputs: assembled.inputs.map((i) => toTaskTensor(i)),
+        outputs: [],
+      });
+      const doneUs = epochUs();
+      const computeUs = result.endUs - result.startUs;
+      metrics.computeDuration.observe(this.#labels, computeUs);
+      metrics.hopDuration.observe(this.#labels, Math.max(0, doneUs - sentUs - computeUs));
+      metrics.batchSize.observe(this.#labels, batch.rows);
+      metrics.batchRequests.observe(this.#labels, batch.entries.length);
+      metrics.rowsTotal.inc(this.#labels, batch.rows);
+      const batchOutputs: Record<string, OutputTensor> = {};
+      for (const o of result.outputs) {
+        const datatype = ortToKserve(o.dtype);
+        const bytes = o.strings !== undefined ? packBytes(o.strings) : new Uint8Array(o.buffer, o.byteOffset, o.byteLength);
+        batchOutputs[o.name] = { datatype, shape: o.shape, bytes };
+      }
+      if (this.config.maxBatchSize === 0) return { outputs: [batchOutputs] };
+      return { outputs: sliceOutputs(batchOutputs, batch.entries.map((e) => e.rows)) };
+    } catch (e) {
+      throw toInferError(e).code === 'IG_INTERNAL' ? err('IG_INFERENCE_FAILED', `model "${this.name}": ${(e as Error).message}`, { cause: e }) : e;
+    } finally {
+      assembled.release();
+    }
+  }
+
+  /** Stops admitting, finishes queued and running work, then drops every session handle. */
+  async unload(): Promise<void> {
+    this.state = 'UNLOADING';
+    this.#deps.metrics.modelReady.set(this.#labels, 0);
+    if (this.#batcher) {
+      await this.#batcher.drain();
+      this.#batcher.close();
+    }
+    this.#deps.metrics.queueDepth.remove(this.#labels);
+    this.#deps.pool.announceUnload(this.#ref.id);
+    this.#session?.unload();
+    this.#session = undefined;
+    this.state = 'UNAVAILABLE';
+    this.error = 'unloaded';
+  }
+
+  get counters() {
+    return this.#batcher?.counters;
+  }
+}
+
+function unbatched(inputs: Record<string, RowTensor>): { inputs: PlainTensor[]; release(): void } {
+  const out: PlainTensor[] = [];
+  for (const [name, t] of Object.entries(inputs)) {
+    const buffer = new SharedArrayBuffer(t.bytes.byteLength);
+    new Uint8Array(buffer).set(t.bytes);
+    out.push({ name, datatype: t.datatype, shape: t.shape, buffer, byteOffset: 0, byteLength: t.bytes.byteLength });
+  }
+  return { inputs: out, release() {} };
+}
+
+interface PlainTensor {
+  name: string;
+  datatype: WireTensor['datatype'];
+  shape: readonly number[];
+  buffer: SharedArrayBuffer | ArrayBuffer;
+  byteOffset: number;
+  byteLength: number;
+}
+
+function toTaskTensor(t: PlainTensor): TaskTensor {
+  const dtype = kserveToOrt(t.datatype);
+  if (dtype === 'string') {
+    const strings = unpackBytesToStrings(new Uint8Array(t.buffer, t.byteOffset, t.byteLength), `input "${t.name}"`);
+    return { name: t.name, dtype, shape: [...t.shape], buffer: new ArrayBuffer(0), byteOffset: 0, byteLength: 0, strings };
+  }
+  return { name: t.name, dtype, shape: [...t.shape], buffer: t.buffer, byteOffset: t.byteOffset, byteLength: t.byteLength };
+}

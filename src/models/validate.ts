@@ -1,0 +1,75 @@
+// Checks a decoded request against a loaded model's metadata before it is queued, so that every
+// bad input is answered 400 with a message naming the tensor, and nothing malformed ever
+// reaches the batcher or ONNX Runtime. Returns the request's tensors keyed by model input name.
+import { err } from '../protocol/errors.js';
+import { checkTensorBytes } from '../protocol/datatypes.js';
+import type { InferRequest, WireTensor } from '../protocol/types.js';
+import type { RowTensor } from '../batching/index.js';
+import type { TensorMetadata } from '../server/service.js';
+
+export interface ValidatedRequest {
+  inputs: Record<string, RowTensor>;
+  /** Rows (dim 0) when the model batches; 1 when it does not. */
+  rows: number;
+  /** Output names to return; all when the request named none. */
+  outputs: string[];
+}
+
+export function validateRequest(
+  req: InferRequest,
+  model: { name: string; inputs: readonly TensorMetadata[]; outputs: readonly TensorMetadata[]; maxBatchSize: number },
+): ValidatedRequest {
+  const byName = new Map<string, WireTensor>();
+  for (const t of req.inputs) {
+    if (byName.has(t.name)) throw err('IG_BAD_REQUEST', `input "${t.name}" is given more than once`);
+    byName.set(t.name, t);
+  }
+  const known = new Set(model.inputs.map((i) => i.name));
+  for (const name of byName.keys()) {
+    if (!known.has(name)) {
+      throw err('IG_UNKNOWN_INPUT', `model "${model.name}" has no input "${name}" (inputs: ${[...known].join(', ')})`);
+    }
+  }
+  const batching = model.maxBatchSize > 0;
+  let rows = -1;
+  const inputs: Record<string, RowTensor> = {};
+  for (const meta of model.inputs) {
+    const t = byName.get(meta.name);
+    if (!t) throw err('IG_MISSING_INPUT', `model "${model.name}" needs input "${meta.name}" (${meta.datatype} ${fmt(meta.shape)}), which the request lacks`);
+    if (t.datatype !== meta.datatype) {
+      throw err('IG_DTYPE_MISMATCH', `input "${meta.name}" must be ${meta.datatype} (got ${t.datatype})`);
+    }
+    if (t.shape.length !== meta.shape.length) {
+      throw err('IG_SHAPE_MISMATCH', `input "${meta.name}" must have rank ${meta.shape.length} ${fmt(meta.shape)} (got ${fmt(t.shape)})`);
+    }
+    for (let d = 0; d < meta.shape.length; d++) {
+      const want = meta.shape[d]!;
+      const got = t.shape[d]!;
+      if (!Number.isSafeInteger(got) || got < 0) throw err('IG_SHAPE_MISMATCH', `input "${meta.name}" has an invalid dim ${d}: ${got}`);
+      if (want !== -1 && want !== got && !(batching && d === 0)) {
+        throw err('IG_SHAPE_MISMATCH', `input "${meta.name}" dim ${d} must be ${want} for shape ${fmt(meta.shape)} (got ${fmt(t.shape)})`);
+      }
+    }
+    if (batching) {
+      const k = t.shape[0]!;
+      if (k < 1) throw err('IG_SHAPE_MISMATCH', `input "${meta.name}" has batch dimension 0; send at least one row`);
+      if (rows === -1) rows = k;
+      else if (k !== rows) throw err('IG_SHAPE_MISMATCH', `inputs disagree on the batch dimension: "${meta.name}" has ${k} rows, others ${rows}`);
+    }
+    checkTensorBytes(t.datatype, t.shape, t.data, `input "${meta.name}"`);
+    inputs[meta.name] = { datatype: t.datatype, shape: t.shape, bytes: t.data };
+  }
+  const outNames = new Set(model.outputs.map((o) => o.name));
+  const outputs: string[] = [];
+  for (const o of req.outputs) {
+    if (!outNames.has(o.name)) {
+      throw err('IG_UNKNOWN_OUTPUT', `model "${model.name}" has no output "${o.name}" (outputs: ${[...outNames].join(', ')})`);
+    }
+    outputs.push(o.name);
+  }
+  return { inputs, rows: batching ? rows : 1, outputs: outputs.length > 0 ? outputs : [...outNames] };
+}
+
+function fmt(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}

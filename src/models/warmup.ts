@@ -1,0 +1,35 @@
+// Synthetic inputs for warm-up: one set per batch size the batcher will form, so the first
+// caller never pays a new shape's first-run cost (seconds on TensorRT, milliseconds on CPU).
+// Dynamic non-batch dims are warmed at 1. Values are zeros, valid for any dtype (for an
+// embedding lookup, index 0 always exists).
+import { DATATYPES, packBytes } from '../protocol/datatypes.js';
+import type { DataType } from '../protocol/types.js';
+import type { TensorMetadata } from '../server/service.js';
+
+export interface WarmupTensor {
+  name: string;
+  datatype: DataType;
+  shape: number[];
+  buffer: ArrayBuffer;
+  byteOffset: number;
+  byteLength: number;
+}
+
+export function warmupInputs(inputs: readonly TensorMetadata[], maxBatchSize: number, batchSizes: readonly number[]): WarmupTensor[][] {
+  const sets: WarmupTensor[][] = [];
+  if (maxBatchSize > 0) {
+    for (const b of batchSizes) sets.push(inputs.map((m) => zeros(m, [b, ...m.shape.slice(1).map((x) => (x < 0 ? 1 : x))])));
+  } else if (inputs.every((m) => m.shape.every((x) => x >= 0))) {
+    // Without batching the callers choose the shapes; only a fully fixed model has one to warm.
+    sets.push(inputs.map((m) => zeros(m, m.shape)));
+  }
+  return sets;
+}
+
+function zeros(m: TensorMetadata, shape: number[]): WarmupTensor {
+  const datatype = m.datatype as DataType;
+  const count = shape.reduce((a, b) => a * b, 1);
+  const size = DATATYPES[datatype].byteSize;
+  const bytes = size === 0 ? packBytes(new Array<string>(count).fill('')) : new Uint8Array(count * size);
+  return { name: m.name, datatype, shape, buffer: bytes.buffer as ArrayBuffer, byteOffset: bytes.byteOffset, byteLength: bytes.byteLength };
+}

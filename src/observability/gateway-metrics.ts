@@ -1,0 +1,30 @@
+// The gateway's metric set, in one place so names stay stable (dashboards and the bench suite
+// read them). Latencies in microseconds; batch sizes in rows.
+import { Registry } from './metrics.js';
+
+const LATENCY_BUCKETS_US = [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 20000, 50000, 100000, 500000];
+const BATCH_BUCKETS_ROWS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+
+export function createGatewayMetrics() {
+  const registry = new Registry();
+  return {
+    registry,
+    requestSuccess: registry.counter('infergate_request_success_total', 'Inference requests answered successfully'),
+    requestFailure: registry.counter('infergate_request_failure_total', 'Inference requests answered with an error, by code'),
+    requestDuration: registry.histogram('infergate_request_duration_us', 'Arrival to response, microseconds', LATENCY_BUCKETS_US),
+    queueDuration: registry.histogram('infergate_queue_duration_us', 'Arrival to batch dispatch, microseconds', LATENCY_BUCKETS_US),
+    computeDuration: registry.histogram('infergate_compute_duration_us', 'ONNX Runtime run per batch in the worker, microseconds', LATENCY_BUCKETS_US),
+    hopDuration: registry.histogram('infergate_worker_hop_duration_us', 'Dispatch to result minus compute (thread hop both ways), microseconds', LATENCY_BUCKETS_US),
+    batchSize: registry.histogram('infergate_batch_size', 'Rows per executed batch', BATCH_BUCKETS_ROWS),
+    batchRequests: registry.histogram('infergate_batch_requests', 'Requests per executed batch', BATCH_BUCKETS_ROWS),
+    rowsTotal: registry.counter('infergate_rows_total', 'Rows (candidate items) computed'),
+    expired: registry.counter('infergate_request_expired_total', 'Requests whose deadline passed while queued (never computed)'),
+    cancelled: registry.counter('infergate_request_cancelled_total', 'Requests dropped because the client went away'),
+    shed: registry.counter('infergate_request_shed_total', 'Requests refused because the queue was full'),
+    queueDepth: registry.gauge('infergate_queue_depth', 'Requests waiting in the batcher queue'),
+    inFlightBatches: registry.gauge('infergate_inflight_batches', 'Batches running in workers'),
+    modelReady: registry.gauge('infergate_model_ready', '1 when the model version is ready'),
+  };
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;

@@ -1,0 +1,83 @@
+// The worker pool facade: a thin layer over Piscina that knows how many tasks are in flight, so
+// the batcher can ask "is a worker idle?" and be told when one frees up. One task carries one
+// whole batch; the pool never sees individual requests.
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { RunResult, RunTask } from './task.js';
+import { MODEL_CHANNEL, type ModelChannelMessage } from './channel.js';
+import { BroadcastChannel } from 'node:worker_threads';
+
+export interface PoolOptions {
+  workers: number;
+}
+
+export class WorkerPool {
+  readonly workers: number;
+  #piscina: Piscina<RunTask, RunResult>;
+  #inFlight = 0;
+  #freeListeners: Array<() => void> = [];
+  #channel = new BroadcastChannel(MODEL_CHANNEL);
+  #closed = false;
+
+  constructor(opts: PoolOptions) {
+    if (!Number.isInteger(opts.workers) || opts.workers < 1) {
+      throw new RangeError(`pool.workers must be a positive integer (got ${String(opts.workers)})`);
+    }
+    this.workers = opts.workers;
+    this.#channel.unref();
+    this.#piscina = new Piscina<RunTask, RunResult>({
+      filename: fileURLToPath(new URL('./worker.js', import.meta.url)),
+      minThreads: opts.workers,
+      maxThreads: opts.workers,
+      // Workers hold model sessions; never let them retire for being idle.
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+      concurrentTasksPerWorker: 1,
+      // Queueing happens in our batcher, where it is bounded and observable; Piscina's own
+      // queue only ever holds what the batcher already decided to send.
+      maxQueue: Math.max(16, opts.workers * 4),
+    });
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  idleWorkers(): number {
+    return Math.max(0, this.workers - this.#inFlight);
+  }
+
+  /** Called (synchronously, in registration order) each time a task finishes. */
+  onFree(listener: () => void): void {
+    this.#freeListeners.push(listener);
+  }
+
+  async run(task: RunTask): Promise<RunResult> {
+    if (this.#closed) throw new Error('worker pool is closed');
+    this.#inFlight++;
+    try {
+      return await this.#piscina.run(task);
+    } finally {
+      this.#inFlight--;
+      for (const l of this.#freeListeners) l();
+    }
+  }
+
+  /** Tells every worker to drop its handle on a model's session. */
+  announceUnload(id: string): void {
+    const msg: ModelChannelMessage = { kind: 'unload', id };
+    this.#channel.postMessage(msg);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#channel.close();
+    await this.#piscina.close();
+  }
+}
+
+/** Default worker count: leave one core to the uWS event loop. */
+export function defaultWorkerCount(): number {
+  return Math.max(1, availableParallelism() - 1);
+}

@@ -1,0 +1,145 @@
+// The uWebSockets.js application: KServe v2 / Open Inference Protocol routes, /metrics and the
+// WebSocket stream. Routing and HTTP details live here; all model work is behind
+// InferenceService.
+import uWS from 'uWebSockets.js';
+import { performance } from 'node:perf_hooks';
+import { err } from '../protocol/errors.js';
+import { HttpExchange } from './http-exchange.js';
+import { readBody } from './body.js';
+import { decodeRequest, detectFormat, encodeError, encodeResponse, type WireFormat } from './formats.js';
+import type { InferenceService } from './service.js';
+import { attachStream, type StreamOptions } from './websocket.js';
+import { assertNativeUws } from './uws-native.js';
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  stream?: Partial<StreamOptions>;
+}
+
+export interface RunningServer {
+  /** The bound port (useful with port 0). */
+  port: number;
+  /** Stops accepting new connections; in-flight exchanges keep running. */
+  stopListening(): void;
+  /** Closes every connection (after draining). */
+  closeAll(): void;
+}
+
+function param(req: uWS.HttpRequest, i: number): string {
+  const raw = req.getParameter(i) ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export function startServer(service: InferenceService, opts: ServerOptions): Promise<RunningServer> {
+  assertNativeUws(uWS);
+  const app = uWS.App();
+
+  const simple = (pattern: string, method: 'get' | 'post', handler: (ex: HttpExchange, req: uWS.HttpRequest) => void): void => {
+    app[method](pattern, (res, req) => {
+      const ex = new HttpExchange(res, req, performance.now());
+      try {
+        handler(ex, req);
+      } catch (e) {
+        ex.finishError(e);
+      }
+    });
+  };
+
+  simple('/v2/health/live', 'get', (ex) => ex.finish(service.isLive() ? 200 : 503, {}, ''));
+  simple('/v2/health/ready', 'get', (ex) => ex.finish(service.isReady() ? 200 : 503, {}, ''));
+  simple('/v2', 'get', (ex) => ex.finishJson(200, service.serverMetadata()));
+  simple('/v2/models/:model', 'get', (ex, req) => ex.finishJson(200, service.modelMetadata(param(req, 0), '')));
+  simple('/v2/models/:model/versions/:version', 'get', (ex, req) =>
+    ex.finishJson(200, service.modelMetadata(param(req, 0), param(req, 1))));
+  simple('/v2/models/:model/ready', 'get', (ex, req) => ex.finish(service.modelReady(param(req, 0), '') ? 200 : 503, {}, ''));
+  simple('/v2/models/:model/versions/:version/ready', 'get', (ex, req) =>
+    ex.finish(service.modelReady(param(req, 0), param(req, 1)) ? 200 : 503, {}, ''));
+  simple('/metrics', 'get', (ex) => ex.finish(200, { 'Content-Type': 'text/plain; version=0.0.4' }, service.metricsText()));
+
+  const infer = (ex: HttpExchange, model: string, version: string): void => {
+    let format: WireFormat | undefined;
+    let id = '';
+    void (async () => {
+      try {
+        format = detectFormat(ex);
+        const body = await readBody(ex, opts.maxBodyBytes);
+        const request = decodeRequest(ex, format, body, model, version);
+        id = request.id;
+        const timeoutHeader = ex.headers.get('x-infergate-timeout-us');
+        const headerTimeoutUs = timeoutHeader !== undefined && /^\d+$/.test(timeoutHeader) ? Number(timeoutHeader) : undefined;
+        const response = await service.infer(request, { signal: ex.signal, arrivalMs: ex.arrivalMs, headerTimeoutUs });
+        const encoded = encodeResponse(format, request, response);
+        ex.finish(200, { 'Content-Type': encoded.contentType, ...encoded.headers }, encoded.bytes);
+      } catch (e) {
+        ex.finishError(e, encodeError(format, e, id, model));
+      }
+    })();
+  };
+  simple('/v2/models/:model/infer', 'post', (ex, req) => infer(ex, param(req, 0), ''));
+  simple('/v2/models/:model/versions/:version/infer', 'post', (ex, req) => infer(ex, param(req, 0), param(req, 1)));
+
+  const repo = service.repository;
+  const control = (ex: HttpExchange, action: () => Promise<unknown>): void => {
+    void (async () => {
+      try {
+        // Explicit control requests may carry a JSON body (parameters); read and ignore it.
+        await readBody(ex, 1 << 20);
+        const result = await action();
+        ex.finishJson(200, result ?? {});
+      } catch (e) {
+        ex.finishError(e);
+      }
+    })();
+  };
+  simple('/v2/repository/index', 'post', (ex) => {
+    if (!repo) throw err('IG_NOT_FOUND', 'model control is disabled: start with --model-control-mode explicit');
+    control(ex, () => repo.index());
+  });
+  simple('/v2/repository/models/:model/load', 'post', (ex, req) => {
+    if (!repo) throw err('IG_NOT_FOUND', 'model control is disabled: start with --model-control-mode explicit');
+    const name = param(req, 0);
+    control(ex, () => repo.load(name));
+  });
+  simple('/v2/repository/models/:model/unload', 'post', (ex, req) => {
+    if (!repo) throw err('IG_NOT_FOUND', 'model control is disabled: start with --model-control-mode explicit');
+    const name = param(req, 0);
+    control(ex, () => repo.unload(name));
+  });
+
+  const stream = attachStream(app, service, { maxPayloadBytes: opts.maxBodyBytes, ...opts.stream });
+
+  app.any('/*', (res, req) => {
+    const ex = new HttpExchange(res, req, performance.now());
+    ex.finishError(err('IG_NOT_FOUND', `no route for ${ex.method.toUpperCase()} ${ex.url}`));
+  });
+
+  return new Promise((resolve, reject) => {
+    app.listen(opts.host, opts.port, (listenSocket) => {
+      if (!listenSocket) {
+        reject(new Error(`could not listen on ${opts.host}:${opts.port} (address in use or not permitted)`));
+        return;
+      }
+      const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
+      let listening = true;
+      resolve({
+        port,
+        stopListening() {
+          if (listening) uWS.us_listen_socket_close(listenSocket);
+          listening = false;
+        },
+        closeAll() {
+          if (listening) uWS.us_listen_socket_close(listenSocket);
+          listening = false;
+          stream.closeAll();
+          (app as unknown as { close?: () => void }).close?.();
+        },
+      });
+    });
+  });
+}

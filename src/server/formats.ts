@@ -1,0 +1,89 @@
+// Chooses the wire format of an /infer exchange and adapts the protocol codecs to it. A
+// response is always encoded in the format its request came in; errors too, so a FlatBuffers
+// caller never has to parse JSON.
+import { err, toInferError } from '../protocol/errors.js';
+import type { InferRequest, InferResponse } from '../protocol/types.js';
+import { decodeFlatRequest, encodeFlatError, encodeFlatResponse } from '../protocol/flatbuffers-codec.js';
+import { decodeJsonRequest, encodeJsonResponse } from '../protocol/kserve-json.js';
+import { decodeBinaryRequest, encodeBinaryResponse } from '../protocol/binary-ext.js';
+import type { HttpExchange } from './http-exchange.js';
+
+export type WireFormat = 'json' | 'binary' | 'flatbuffers';
+
+export const FLATBUFFERS_CONTENT_TYPE = 'application/x-flatbuffers';
+const FLATBUFFERS_TYPES = new Set([FLATBUFFERS_CONTENT_TYPE, 'application/flatbuffers', 'application/vnd.infergate.flatbuffers']);
+
+export function detectFormat(ex: HttpExchange): WireFormat {
+  if (FLATBUFFERS_TYPES.has(ex.contentType)) return 'flatbuffers';
+  if (ex.headers.has('inference-header-content-length')) return 'binary';
+  if (ex.contentType === '' || ex.contentType === 'application/json' || ex.contentType === 'text/plain') return 'json';
+  throw err('IG_UNSUPPORTED_MEDIA_TYPE',
+    `unsupported Content-Type "${ex.contentType}": use application/json (KServe v2), ` +
+    `${FLATBUFFERS_CONTENT_TYPE}, or the binary extension with Inference-Header-Content-Length`);
+}
+
+export function decodeRequest(ex: HttpExchange, format: WireFormat, body: Uint8Array, model: string, version: string): InferRequest {
+  switch (format) {
+    case 'flatbuffers': {
+      const req = decodeFlatRequest(body);
+      if (req.modelName !== '' && req.modelName !== model) {
+        throw err('IG_BAD_REQUEST', `request names model "${req.modelName}" but was sent to /v2/models/${model}`);
+      }
+      if (req.modelVersion !== '' && version !== '' && req.modelVersion !== version) {
+        throw err('IG_BAD_REQUEST', `request names version "${req.modelVersion}" but was sent to version "${version}"`);
+      }
+      req.modelName = model;
+      if (version !== '') req.modelVersion = version;
+      return req;
+    }
+    case 'binary': {
+      const raw = ex.headers.get('inference-header-content-length') ?? '';
+      if (!/^\d+$/.test(raw)) throw err('IG_BAD_REQUEST', `Inference-Header-Content-Length must be a non-negative integer (got "${raw}")`);
+      return decodeBinaryRequest(body, Number(raw), model, version);
+    }
+    case 'json':
+      return decodeJsonRequest(body, model, version);
+  }
+}
+
+export interface EncodedBody {
+  contentType: string;
+  headers: Record<string, string>;
+  bytes: string | Uint8Array;
+}
+
+export function encodeResponse(format: WireFormat, req: InferRequest, resp: InferResponse): EncodedBody {
+  switch (format) {
+    case 'flatbuffers':
+      return { contentType: FLATBUFFERS_CONTENT_TYPE, headers: {}, bytes: encodeFlatResponse(resp) };
+    case 'json':
+    case 'binary': {
+      const binaryOutputs = binaryOutputNames(req, resp);
+      if (binaryOutputs.size === 0) return { contentType: 'application/json', headers: {}, bytes: encodeJsonResponse(resp) };
+      const { body, headerLength } = encodeBinaryResponse(resp, binaryOutputs);
+      return {
+        contentType: 'application/octet-stream',
+        headers: { 'Inference-Header-Content-Length': String(headerLength) },
+        bytes: body,
+      };
+    }
+  }
+}
+
+/** Outputs to return as binary data: those asked with binary_data, or all when the request's
+ *  binary_data_output parameter is true (Triton's rules). */
+function binaryOutputNames(req: InferRequest, resp: InferResponse): Set<string> {
+  const names = new Set<string>();
+  const all = req.parameters['binary_data_output'] === true;
+  const asked = new Map(req.outputs.map((o) => [o.name, o.binaryData]));
+  for (const o of resp.outputs) {
+    const b = asked.get(o.name);
+    if (b === true || (b === undefined && all)) names.add(o.name);
+  }
+  return names;
+}
+
+export function encodeError(format: WireFormat | undefined, e: unknown, id: string, model: string): { contentType: string; bytes: string | Uint8Array } | undefined {
+  if (format !== 'flatbuffers') return undefined;
+  return { contentType: FLATBUFFERS_CONTENT_TYPE, bytes: encodeFlatError(toInferError(e), id, model) };
+}

@@ -1,0 +1,87 @@
+// Per-request state for one HTTP exchange on uWebSockets.js, and THE one place that finishes a
+// response. uWS rules this file enforces:
+//  - HttpRequest is valid only during the route callback: everything needed later (method, url,
+//    headers) is copied into this object synchronously.
+//  - onAborted must be registered before any await; after an abort, touching `res` crashes the
+//    process, so every write goes through finish(), which checks `aborted` and `finished`.
+//  - Writes that happen after an await are corked so headers and body leave in one syscall.
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { InferError, toInferError } from '../protocol/errors.js';
+import { STATUS_TEXT } from './status-text.js';
+
+export type Body = string | Uint8Array;
+
+export class HttpExchange {
+  readonly res: HttpResponse;
+  readonly method: string;
+  readonly url: string;
+  readonly query: string;
+  readonly contentType: string;
+  readonly contentLength: number | undefined;
+  readonly headers: ReadonlyMap<string, string>;
+  /** performance.now() at arrival, for latency accounting. */
+  readonly arrivalMs: number;
+  aborted = false;
+  finished = false;
+  readonly #abortController = new AbortController();
+  #onFinish: ((status: number) => void) | undefined;
+
+  constructor(res: HttpResponse, req: HttpRequest, nowMs: number) {
+    this.res = res;
+    this.arrivalMs = nowMs;
+    this.method = req.getMethod();
+    this.url = req.getUrl();
+    this.query = req.getQuery() ?? '';
+    const headers = new Map<string, string>();
+    req.forEach((k, v) => headers.set(k, v));
+    this.headers = headers;
+    this.contentType = (headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const cl = headers.get('content-length');
+    this.contentLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : undefined;
+    res.onAborted(() => {
+      this.aborted = true;
+      this.#abortController.abort();
+    });
+  }
+
+  /** Aborts when the client disconnects; queued work listens to drop itself. */
+  get signal(): AbortSignal {
+    return this.#abortController.signal;
+  }
+
+  onFinish(cb: (status: number) => void): void {
+    this.#onFinish = cb;
+  }
+
+  /** Writes status, headers and body once. Safe to call after abort or twice (no-op). */
+  finish(status: number, headers: Record<string, string>, body: Body): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.#onFinish?.(status);
+    if (this.aborted) return;
+    this.res.cork(() => {
+      this.res.writeStatus(STATUS_TEXT[status] ?? `${status}`);
+      for (const k in headers) this.res.writeHeader(k, headers[k]!);
+      this.res.end(body);
+    });
+  }
+
+  finishJson(status: number, value: unknown, extraHeaders: Record<string, string> = {}): void {
+    this.finish(status, { 'Content-Type': 'application/json', ...extraHeaders }, JSON.stringify(value));
+  }
+
+  /** Errors always answer as KServe's JSON error body unless a codec-specific body is given. */
+  finishError(e: unknown, body?: { contentType: string; bytes: Body }): void {
+    const ie: InferError = toInferError(e);
+    const headers: Record<string, string> = {};
+    if (ie.retryAfterS !== undefined) headers['Retry-After'] = String(ie.retryAfterS);
+    headers['X-Infergate-Error'] = ie.code;
+    if (body) {
+      headers['Content-Type'] = body.contentType;
+      this.finish(ie.status, headers, body.bytes);
+    } else {
+      headers['Content-Type'] = 'application/json';
+      this.finish(ie.status, headers, JSON.stringify({ error: ie.message, code: ie.code }));
+    }
+  }
+}

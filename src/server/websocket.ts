@@ -1,0 +1,134 @@
+// WebSocket stream at /v2/stream: each binary frame is one FlatBuffers InferRequest; each answer
+// is one FlatBuffers InferResponse frame (or an error response) carrying the request's id, sent
+// in completion order. Many requests may be in flight per connection, up to a bound.
+// Backpressure: when uWS's send buffer passes maxBackpressureBytes, answers wait in a per-socket
+// queue that is flushed on `drain`; a client that stops reading while its queue keeps growing
+// past maxPendingBytes is disconnected rather than allowed to grow server memory without bound.
+import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+import { performance } from 'node:perf_hooks';
+import { err, toInferError } from '../protocol/errors.js';
+import { decodeFlatRequest, encodeFlatError, encodeFlatResponse } from '../protocol/flatbuffers-codec.js';
+import type { InferenceService } from './service.js';
+
+export interface StreamOptions {
+  maxPayloadBytes: number;
+  maxInFlightPerConnection: number;
+  maxBackpressureBytes: number;
+  maxPendingBytes: number;
+  idleTimeoutS: number;
+}
+
+const DEFAULTS: StreamOptions = {
+  maxPayloadBytes: 64 << 20,
+  maxInFlightPerConnection: 1024,
+  maxBackpressureBytes: 1 << 20,
+  maxPendingBytes: 64 << 20,
+  idleTimeoutS: 120,
+};
+
+interface Conn {
+  closed: boolean;
+  inFlight: Map<number, AbortController>;
+  nextSeq: number;
+  pending: Uint8Array[];
+  pendingBytes: number;
+}
+
+export function attachStream(app: TemplatedApp, service: InferenceService, partial: Partial<StreamOptions>): { closeAll(): void } {
+  const opts: StreamOptions = { ...DEFAULTS, ...partial };
+  const sockets = new Set<WebSocket<Conn>>();
+
+  const flush = (ws: WebSocket<Conn>): void => {
+    const c = ws.getUserData();
+    ws.cork(() => {
+      while (c.pending.length > 0 && ws.getBufferedAmount() < opts.maxBackpressureBytes) {
+        const frame = c.pending.shift()!;
+        c.pendingBytes -= frame.byteLength;
+        ws.send(frame, true);
+      }
+    });
+  };
+
+  const sendFrame = (ws: WebSocket<Conn>, frame: Uint8Array): void => {
+    const c = ws.getUserData();
+    if (c.closed) return;
+    if (c.pending.length === 0 && ws.getBufferedAmount() < opts.maxBackpressureBytes) {
+      ws.cork(() => ws.send(frame, true));
+      return;
+    }
+    c.pending.push(frame);
+    c.pendingBytes += frame.byteLength;
+    if (c.pendingBytes > opts.maxPendingBytes) ws.end(1008, 'client is not reading its responses');
+  };
+
+  app.ws<Conn>('/v2/stream', {
+    maxPayloadLength: opts.maxPayloadBytes,
+    idleTimeout: opts.idleTimeoutS,
+    maxBackpressure: Math.max(opts.maxBackpressureBytes * 2, opts.maxPendingBytes),
+    upgrade: (res, req, context) => {
+      res.upgrade<Conn>(
+        { closed: false, inFlight: new Map(), nextSeq: 0, pending: [], pendingBytes: 0 },
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      );
+    },
+    open: (ws) => {
+      sockets.add(ws);
+    },
+    message: (ws, message, isBinary) => {
+      const arrivalMs = performance.now();
+      const c = ws.getUserData();
+      if (!isBinary) {
+        sendFrame(ws, encodeFlatError(err('IG_BAD_REQUEST', 'stream frames must be binary FlatBuffers InferRequest messages'), '', ''));
+        return;
+      }
+      // uWS neuters `message` after this callback: copy it before anything asynchronous.
+      const body = new Uint8Array(message.byteLength);
+      body.set(new Uint8Array(message));
+      let id = '';
+      let model = '';
+      try {
+        const request = decodeFlatRequest(body);
+        id = request.id;
+        model = request.modelName;
+        if (model === '') throw err('IG_BAD_REQUEST', 'stream requests must name their model (model_name)');
+        if (c.inFlight.size >= opts.maxInFlightPerConnection) {
+          throw err('IG_TOO_MANY_REQUESTS', `more than ${opts.maxInFlightPerConnection} requests in flight on this connection`, { retryAfterS: 1 });
+        }
+        const seq = c.nextSeq++;
+        const ac = new AbortController();
+        c.inFlight.set(seq, ac);
+        service.infer(request, { signal: ac.signal, arrivalMs }).then(
+          (response) => {
+            c.inFlight.delete(seq);
+            sendFrame(ws, encodeFlatResponse(response));
+          },
+          (e: unknown) => {
+            c.inFlight.delete(seq);
+            sendFrame(ws, encodeFlatError(toInferError(e), id, model));
+          },
+        );
+      } catch (e) {
+        sendFrame(ws, encodeFlatError(toInferError(e), id, model));
+      }
+    },
+    drain: (ws) => flush(ws),
+    close: (ws) => {
+      const c = ws.getUserData();
+      c.closed = true;
+      sockets.delete(ws);
+      for (const ac of c.inFlight.values()) ac.abort();
+      c.inFlight.clear();
+      c.pending = [];
+      c.pendingBytes = 0;
+    },
+  });
+
+  return {
+    closeAll() {
+      for (const ws of [...sockets]) ws.end(1001, 'server shutting down');
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// Seeded inputs and small model repositories for gateway tests.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildRanker } from '../../scripts/gen-demo-models.js';
+
+/** Deterministic float32 rows in [-1, 1) (mulberry32). */
+export function seededRows(rows: number, cols: number, seed: number): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < out.length; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+export function writeModel(repo: string, name: string, bytes: Uint8Array, config?: unknown, version = 1): string {
+  const dir = join(repo, name, String(version));
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'model.onnx');
+  writeFileSync(path, bytes);
+  if (config !== undefined) writeFileSync(join(repo, name, 'config.json'), JSON.stringify(config));
+  return path;
+}
+
+/** A repository with: ranker (batching), ranker_fixed (max_batch_size 0), broken (garbage file). */
+export function makeTestRepo(): { repo: string; rankerPath: string } {
+  const repo = mkdtempSync(join(tmpdir(), 'infergate-repo-'));
+  const ranker = buildRanker();
+  const rankerPath = writeModel(repo, 'ranker', ranker, { max_batch_size: 64, dynamic_batching: { max_queue_delay_microseconds: 2000 } });
+  writeModel(repo, 'ranker_fixed', ranker, { max_batch_size: 0 });
+  writeModel(repo, 'broken', new TextEncoder().encode('this is not an onnx model'), { max_batch_size: 8 });
+  return { repo, rankerPath };
+}
