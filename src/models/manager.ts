@@ -8,6 +8,7 @@ import { SabPool } from '../batching/index.js';
 import type { WorkerPool } from '../pool/pool.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { InferenceService, InferOptions, ModelMetadata, RepositoryEntry } from '../server/service.js';
+import { ConfigError } from './config.js';
 import { scanModel, scanRepository, type ScanOptions, type ScannedModel } from './repository-scan.js';
 import { ModelVersionHost } from './model-host.js';
 
@@ -52,7 +53,10 @@ export class ModelManager implements InferenceService {
   /** Scans the repository and loads every model; failures are recorded, never thrown. */
   async start(): Promise<void> {
     const scan = await scanRepository(this.#opts.repository, this.#opts.scan);
-    for (const w of scan.unusedOverrides) this.#log(`warning: --model-override names no model directory: ${w}`);
+    // A typo in an override must not be silently ignored: refuse to start.
+    if (scan.unusedOverrides.length > 0) {
+      throw new ConfigError(`--model-override names no model directory in ${scan.repository}: ${scan.unusedOverrides.join(', ')}`);
+    }
     await Promise.all(scan.models.map((m) => this.#install(m)));
     this.#started = true;
   }
