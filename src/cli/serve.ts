@@ -26,7 +26,13 @@ export async function serve(cfg: ServeConfig): Promise<number> {
     throw e;
   }
   log.info(`loading models from ${cfg.modelRepository} with ${cfg.workers} worker(s)`);
-  await manager.start();
+  try {
+    await manager.start();
+  } catch (e) {
+    server.closeAll();
+    await pool.close();
+    throw e;
+  }
   const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
   const url = `http://${host}:${server.port}`;
   log.info(`infergate listening on ${url} (ready: ${manager.isReady()})`);

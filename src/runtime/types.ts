@@ -79,3 +79,21 @@ export interface RegistryStats {
   /** key -> reference count */
   refs: Record<string, number>;
 }
+
+/** Options of Session.load / Session.loadAsync. */
+export interface LoadOptions extends SessionOptions {
+  /** Names the model in the registry key instead of its realpath (files) or a hash of its
+   *  bytes (buffers). Same key + same options = same shared session: the caller vouches that
+   *  the model behind a key never changes. */
+  key?: string;
+}
+
+/** Options of Session.run / Session.runSync. */
+export interface RunOptions {
+  /** Outputs to compute, by name; all of the model's outputs when omitted. */
+  outputs?: string[];
+  /** Caller memory for outputs, by name. Written in place (and returned as that output's
+   *  `data`) when its byte length equals the output's; otherwise a new array is returned and
+   *  the buffer is left untouched. Must not overlap any input. */
+  outputBuffers?: Record<string, TensorData>;
+}
