@@ -174,10 +174,8 @@ export class ModelVersionHost {
   async unload(): Promise<void> {
     this.state = 'UNLOADING';
     this.#deps.metrics.modelReady.set(this.#labels, 0);
-    if (this.#batcher) {
-      await this.#batcher.drain();
-      this.#batcher.close();
-    }
+    // close(): new requests get IG_SHUTTING_DOWN; queued and running ones finish first.
+    if (this.#batcher) await this.#batcher.close();
     this.#deps.metrics.queueDepth.remove(this.#labels);
     this.#deps.pool.announceUnload(this.#ref.id);
     this.#session?.unload();

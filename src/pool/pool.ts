@@ -17,6 +17,7 @@ export class WorkerPool {
   #piscina: Piscina<RunTask, RunResult>;
   #inFlight = 0;
   #freeListeners: Array<() => void> = [];
+  #freeRotation = 0;
   #channel = new BroadcastChannel(MODEL_CHANNEL);
   #closed = false;
 
@@ -47,7 +48,7 @@ export class WorkerPool {
     return Math.max(0, this.workers - this.#inFlight);
   }
 
-  /** Called (synchronously, in registration order) each time a task finishes. */
+  /** Called synchronously each time a task finishes (in rotating order). */
   onFree(listener: () => void): void {
     this.#freeListeners.push(listener);
   }
@@ -59,7 +60,11 @@ export class WorkerPool {
       return await this.#piscina.run(task);
     } finally {
       this.#inFlight--;
-      for (const l of this.#freeListeners) l();
+      // Rotate who hears first, so that with several models on one pool the first-registered
+      // model cannot take every freed worker.
+      const n = this.#freeListeners.length;
+      const start = n > 0 ? this.#freeRotation++ % n : 0;
+      for (let i = 0; i < n; i++) this.#freeListeners[(start + i) % n]!();
     }
   }
 

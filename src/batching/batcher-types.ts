@@ -1,0 +1,67 @@
+// Public types of the DynamicBatcher: what the server submits, what the executor (the worker
+// pool glue) receives and returns, and what a request settles with.
+import type { OutputMap } from './assemble.js';
+import type { Clock } from './clock.js';
+import type { SendReason } from './decide.js';
+import type { BatcherOptions } from './options.js';
+
+export interface PendingItem<T> {
+  /** Rows (K, the batch dim) of every input. */
+  readonly rows: number;
+  /** batchSignature() of the inputs; only equal signatures share a batch. */
+  readonly signature: string;
+  /** Payload handed to the executor (the tensors). Owned by the caller until settled. */
+  readonly payload: T;
+  /** 1 = highest .. priorityLevels; 0 or absent = defaultPriorityLevel. */
+  readonly priority?: number;
+  /** Absolute deadline on the batcher's clock (us); 0 or absent = admission + defaultTimeoutUs. */
+  readonly deadlineUs?: number;
+  /** Client disconnect. Same effect as batcher.cancel(item). */
+  readonly signal?: AbortSignal;
+  /** Never share a batch (e.g. a layout the model cannot concatenate). Still split if oversize. */
+  readonly unbatchable?: boolean;
+}
+
+/** Rows [rowStart, rowStart + rows) of one request. */
+export interface BatchEntry<T> {
+  readonly payload: T;
+  readonly rowStart: number;
+  readonly rows: number;
+}
+
+export interface Batch<T> {
+  readonly id: number;
+  readonly signature: string;
+  readonly rows: number;
+  readonly entries: readonly BatchEntry<T>[];
+  readonly reason: SendReason;
+  readonly dispatchedUs: number;
+}
+
+/** outputs[i] belongs to entries[i]; every output's shape[0] must equal entries[i].rows. */
+export interface BatchResult {
+  readonly outputs: readonly OutputMap[];
+}
+
+export interface ItemResult {
+  readonly outputs: OutputMap;
+  /** Admission to (first) dispatch, and dispatch to finish of its (last) batch, in us. */
+  readonly queueUs: number;
+  readonly computeUs: number;
+  /** Rows of the batch it ran in (the largest, when split). */
+  readonly batchRows: number;
+  /** Batches it ran in (> 1 when split). */
+  readonly runs: number;
+}
+
+export interface DynamicBatcherDeps<T> {
+  options?: Partial<BatcherOptions>;
+  /** Runs one batch. May reject; a sync throw is treated as a rejection. */
+  execute(batch: Batch<T>): Promise<BatchResult>;
+  /** Batches that could start now. Must drop as soon as execute() is called (the pool counts
+   *  a task busy when it is submitted). A pool may report workers x 2 to pipeline one batch. */
+  idleWorkers(): number;
+  /** Registers a listener for "a worker became free"; the batcher pokes itself from it. */
+  onWorkerFree?(listener: () => void): void;
+  clock?: Clock;
+}

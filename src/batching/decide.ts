@@ -1,0 +1,140 @@
+// THE batching decision: a pure function of (queue, now, options, capacity). No timers, no
+// clock reads, no mutation: it returns what to do and the scheduler does it. Semantics follow
+// Triton's dynamic batcher (dynamic_batch_scheduler.cc), restated as an ordered rule list.
+//
+// Terms. "Dispatch order": priority level 1 (highest) first, FIFO within a level. "Expired": an
+// entry with 0 < deadlineUs <= nowUs. "Candidate" P: built by walking the queue in dispatch
+// order from the first unexpired entry (the head), taking every unexpired entry whose signature
+// equals the head's, while the rows fit maxBatchSize. Entries of other signatures are skipped
+// and stay queued (they form their own batch once they reach the head). The walk stops at the
+// first same-signature entry that does not fit ("blocked": no overtaking, so a large request is
+// never starved by small ones), when P reaches maxBatchSize, or after SCAN_LIMIT entries.
+// Lower-priority entries may join a batch headed by a higher-priority one (as in Triton): they
+// never delay it. "Target": the largest preferred size, or maxBatchSize when none are given.
+//
+// Rules, first match wins:
+//  E. Expired entries are never put in a batch; every result lists them in `expired` so the
+//     scheduler answers them IG_DEADLINE_EXCEEDED.
+//  0. No unexpired entry: 'idle'.
+//  C. No idle worker: a batch could not start now and only grows by waiting (Triton waits for a
+//     free slot the same way). 'wait' until the nearest deadline, or 'idle' when none: the
+//     scheduler decides again on the next submit or poke().
+//  U. maxBatchSize 0 (no batching): send the head alone, shapes as-is.           reason 'unbatched'
+//  1. P is full (rows == maxBatchSize) or blocked (the next same-signature entry
+//     would overflow it): it cannot grow, send it.                                reason 'full'
+//  2. The oldest entry in P has waited >= maxQueueDelayUs (> 0): send all of P.   reason 'delay'
+//  3. A prefix of P has exactly a preferred size: send the longest such prefix; the rest stays
+//     (with maxQueueDelayUs 0 too, as Triton does).                              reason 'preferred'
+//  4. P's rows >= the target: no preferred size is reachable by waiting.         reason 'target'
+//  5. maxQueueDelayUs is 0: never wait, send what there is.                       reason 'no-delay'
+//  6. state.flush (drain/close): waiting cannot help, send.                       reason 'flush'
+//  7. A worker is idle and no batch is in flight (state.inFlightBatches == 0): the queue holds
+//     nothing more to wait for. With nothing in flight, no completion is about to hand us the
+//     next requests of closed-loop clients (1 request in flight means the next one cannot
+//     arrive before this one is answered), so waiting could only add latency.     reason 'idle-worker'
+//  8. Otherwise 'wait' until P's oldest entry reaches maxQueueDelayUs, or until the nearest
+//     deadline of any entry if sooner (so expiry is answered on time). A new submit or poke()
+//     re-decides earlier.
+// Cost: O(entries walked) <= O(SCAN_LIMIT), plus O(expired) for the deadline heap.
+import type { QueuedEntry, QueueView } from './queue.js';
+import type { BatcherOptions } from './options.js';
+
+/** Most entries one decision walks; beyond it the candidate is taken as found. */
+export const SCAN_LIMIT = 4096;
+
+export interface DecideState {
+  /** Batches that could start right now (free worker slots). */
+  idleWorkers: number;
+  /** Batches of this model dispatched and not finished. */
+  inFlightBatches: number;
+  /** Drain/close in progress: send without waiting for a fuller batch. */
+  flush?: boolean;
+}
+
+export type DecideOptions = Pick<BatcherOptions, 'maxBatchSize' | 'maxQueueDelayUs' | 'preferredBatchSizes'>;
+
+export type SendReason =
+  | 'unbatched' | 'full' | 'delay' | 'preferred' | 'target' | 'no-delay' | 'flush' | 'idle-worker';
+
+export type Decision<E> =
+  | { readonly action: 'send'; readonly rows: number; readonly requests: E[]; readonly reason: SendReason; readonly expired: E[] }
+  | { readonly action: 'wait'; readonly waitUs: number; readonly expired: E[] }
+  | { readonly action: 'idle'; readonly expired: E[] };
+
+function isExpired(e: QueuedEntry, nowUs: number): boolean {
+  return e.deadlineUs > 0 && e.deadlineUs <= nowUs;
+}
+
+export function decide<E extends QueuedEntry>(
+  queue: QueueView<E>,
+  nowUs: number,
+  opts: DecideOptions,
+  state: DecideState,
+): Decision<E> {
+  const expired: E[] = [];
+  let nextDeadlineUs = queue.nearestDeadlineUs();
+  if (nextDeadlineUs !== 0 && nextDeadlineUs <= nowUs) nextDeadlineUs = queue.scanDeadlines(nowUs, expired);
+
+  // Rule 0: find the head (first unexpired entry).
+  let node = queue.head();
+  while (node !== null && isExpired(node.entry, nowUs)) node = node.next;
+  if (node === null) return { action: 'idle', expired };
+
+  // Rule C: capacity gate.
+  if (state.idleWorkers <= 0) {
+    return nextDeadlineUs === 0 ? { action: 'idle', expired } : { action: 'wait', waitUs: nextDeadlineUs - nowUs, expired };
+  }
+
+  const head = node.entry;
+  const maxRows = opts.maxBatchSize;
+  if (maxRows === 0) return { action: 'send', rows: head.rows, requests: [head], reason: 'unbatched', expired };
+
+  // Build the candidate.
+  const preferred = opts.preferredBatchSizes;
+  const signature = head.signature;
+  const requests: E[] = [];
+  let rows = 0;
+  let oldestUs = head.enqueuedUs;
+  let bestCount = 0;
+  let blocked = false;
+  let walked = 0;
+  for (; node !== null && walked < SCAN_LIMIT; node = node.next, walked++) {
+    const e = node.entry;
+    if (e.signature !== signature || isExpired(e, nowUs)) continue;
+    if (rows + e.rows > maxRows) {
+      // An entry larger than maxBatchSize (the scheduler splits those first) still runs alone.
+      if (requests.length === 0) return { action: 'send', rows: e.rows, requests: [e], reason: 'full', expired };
+      blocked = true;
+      break;
+    }
+    requests.push(e);
+    rows += e.rows;
+    if (e.enqueuedUs < oldestUs) oldestUs = e.enqueuedUs;
+    if (preferred.length > 0 && preferred.includes(rows)) bestCount = requests.length;
+    if (rows === maxRows) break;
+  }
+
+  const send = (reason: SendReason, count = requests.length): Decision<E> => {
+    if (count < requests.length) {
+      const prefix = requests.slice(0, count);
+      let prefixRows = 0;
+      for (const e of prefix) prefixRows += e.rows;
+      return { action: 'send', rows: prefixRows, requests: prefix, reason, expired };
+    }
+    return { action: 'send', rows, requests, reason, expired };
+  };
+
+  const delayUs = opts.maxQueueDelayUs;
+  if (rows === maxRows || blocked) return send('full');                            // 1
+  if (delayUs > 0 && nowUs - oldestUs >= delayUs) return send('delay');             // 2
+  if (bestCount > 0) return send('preferred', bestCount);                          // 3
+  const targetRows = preferred.length > 0 ? preferred[preferred.length - 1]! : maxRows;
+  if (rows >= targetRows) return send('target');                                   // 4
+  if (delayUs === 0) return send('no-delay');                                      // 5
+  if (state.flush === true) return send('flush');                                  // 6
+  if (state.inFlightBatches <= 0) return send('idle-worker');                      // 7
+
+  let waitUs = oldestUs + delayUs - nowUs;                                          // 8
+  if (nextDeadlineUs !== 0 && nextDeadlineUs - nowUs < waitUs) waitUs = nextDeadlineUs - nowUs;
+  return { action: 'wait', waitUs: Math.max(1, waitUs), expired };
+}

@@ -1,0 +1,124 @@
+// A pool of SharedArrayBuffers for batch inputs, keyed by power-of-two size class.
+//
+// Why SABs: a worker thread reads a SharedArrayBuffer in place; posting it costs a handle, not a
+// structured-clone copy of the tensor bytes. Why a pool: allocating (and zero-filling) a fresh
+// SAB per batch costs more than the copy into it for small batches, and churns the GC.
+//
+// Ownership: acquire() hands a buffer to the caller (the batch), which owns it until release().
+// The batch must not release it before the worker's result has arrived: the worker reads the
+// buffer during its run call. After release() the pool may hand the same memory to another
+// batch at once, so any view the caller kept over it becomes garbage.
+// A buffer handed back is not zeroed: users must only read the byteLength they wrote.
+
+export interface SabPoolOptions {
+  /** Smallest size class in bytes (power of two). Default 1 KiB. */
+  minClassBytes?: number;
+  /** Largest size class kept for reuse; bigger buffers are allocated and dropped. Default 64 MiB. */
+  maxClassBytes?: number;
+  /** Most idle buffers kept per class. Default 32. */
+  maxIdlePerClass?: number;
+  /** Most idle bytes kept over all classes. Default 128 MiB. */
+  maxIdleBytes?: number;
+}
+
+export interface SabPoolStats {
+  /** Buffers currently held by callers. */
+  checkedOut: number;
+  idleBuffers: number;
+  idleBytes: number;
+  /** acquire() calls served from the pool / by a new allocation. */
+  reused: number;
+  allocated: number;
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return Number.isSafeInteger(n) && n > 0 && (n & (n - 1)) === 0;
+}
+
+/** The size class for `n` bytes: the next power of two, at least `minBytes`. */
+export function sizeClassBytes(n: number, minBytes: number): number {
+  if (n <= minBytes) return minBytes;
+  // 2 ** ceil(log2(n)) without float error for n up to 2^52.
+  let c = minBytes;
+  while (c < n) c *= 2;
+  return c;
+}
+
+export class SabPool {
+  readonly #min: number;
+  readonly #maxClass: number;
+  readonly #maxIdlePerClass: number;
+  readonly #maxIdleBytes: number;
+  readonly #idle = new Map<number, SharedArrayBuffer[]>();
+  readonly #out = new WeakSet<SharedArrayBuffer>();
+  #idleBytes = 0;
+  #idleBuffers = 0;
+  #checkedOut = 0;
+  #reused = 0;
+  #allocated = 0;
+
+  constructor(opts: SabPoolOptions = {}) {
+    this.#min = opts.minClassBytes ?? 1024;
+    this.#maxClass = opts.maxClassBytes ?? 64 * 1024 * 1024;
+    this.#maxIdlePerClass = opts.maxIdlePerClass ?? 32;
+    this.#maxIdleBytes = opts.maxIdleBytes ?? 128 * 1024 * 1024;
+    if (!isPowerOfTwo(this.#min)) throw new RangeError('sabPool.minClassBytes must be a power of two');
+    if (!isPowerOfTwo(this.#maxClass) || this.#maxClass < this.#min) {
+      throw new RangeError('sabPool.maxClassBytes must be a power of two >= minClassBytes');
+    }
+    if (!Number.isInteger(this.#maxIdlePerClass) || this.#maxIdlePerClass < 0) {
+      throw new RangeError('sabPool.maxIdlePerClass must be a non-negative integer');
+    }
+    if (!Number.isInteger(this.#maxIdleBytes) || this.#maxIdleBytes < 0) {
+      throw new RangeError('sabPool.maxIdleBytes must be a non-negative integer');
+    }
+  }
+
+  /** A buffer of at least `byteLength` bytes (its byteLength is the size class). */
+  acquire(byteLength: number): SharedArrayBuffer {
+    if (!Number.isSafeInteger(byteLength) || byteLength < 0) {
+      throw new RangeError(`sabPool.acquire: byteLength must be a non-negative integer (got ${String(byteLength)})`);
+    }
+    const cls = sizeClassBytes(byteLength, this.#min);
+    const list = this.#idle.get(cls);
+    let buf = list?.pop();
+    if (buf !== undefined) {
+      this.#idleBytes -= cls;
+      this.#idleBuffers--;
+      this.#reused++;
+    } else {
+      buf = new SharedArrayBuffer(cls);
+      this.#allocated++;
+    }
+    this.#out.add(buf);
+    this.#checkedOut++;
+    return buf;
+  }
+
+  /** Hands a buffer back. Throws on a buffer this pool did not hand out (or a double release). */
+  release(buf: SharedArrayBuffer): void {
+    if (!this.#out.delete(buf)) throw new Error('sabPool.release: buffer is not checked out from this pool');
+    this.#checkedOut--;
+    const cls = buf.byteLength;
+    if (cls > this.#maxClass || this.#idleBytes + cls > this.#maxIdleBytes) return; // let GC take it
+    let list = this.#idle.get(cls);
+    if (list === undefined) {
+      list = [];
+      this.#idle.set(cls, list);
+    }
+    if (list.length >= this.#maxIdlePerClass) return;
+    list.push(buf);
+    this.#idleBytes += cls;
+    this.#idleBuffers++;
+  }
+
+  stats(): SabPoolStats {
+    return {
+      checkedOut: this.#checkedOut,
+      idleBuffers: this.#idleBuffers,
+      idleBytes: this.#idleBytes,
+      reused: this.#reused,
+      allocated: this.#allocated,
+    };
+  }
+}
