@@ -1,0 +1,77 @@
+// Module entry: binds the ORT API table once per process, then per JS environment (main thread
+// or worker thread) defines Session and the process-wide helpers.
+#include <napi.h>
+#include <onnxruntime_cxx_api.h>
+
+#include <mutex>
+#include <string>
+
+#include "errors.h"
+#include "session_registry.h"
+#include "session_wrap.h"
+
+namespace infergate {
+
+namespace {
+
+const OrtApi* BindOrtApi() {
+  static const OrtApi* api = nullptr;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    api = OrtGetApiBase()->GetApi(ORT_API_VERSION);
+    if (api != nullptr) Ort::InitApi(api);
+  });
+  return api;
+}
+
+Napi::Value RegistryStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RegistrySnapshot snap = SnapshotRegistry();
+  Napi::Object refs = Napi::Object::New(env);
+  for (const auto& [key, count] : snap.refs) refs.Set(key, count);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("sessions", static_cast<double>(snap.sessions));
+  out.Set("refs", refs);
+  return out;
+}
+
+Napi::Value AvailableProviders(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guard(env, "IG_INTERNAL", [&]() -> Napi::Value {
+    std::vector<std::string> providers = Ort::GetAvailableProviders();
+    Napi::Array arr = Napi::Array::New(env, providers.size());
+    for (size_t i = 0; i < providers.size(); ++i) arr.Set(static_cast<uint32_t>(i), providers[i]);
+    return arr;
+  });
+}
+
+Napi::Value OrtVersion(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), OrtGetApiBase()->GetVersionString());
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  if (BindOrtApi() == nullptr) {
+    throw Napi::Error::New(env, std::string("the linked ONNX Runtime (") + OrtGetApiBase()->GetVersionString() +
+                                    ") is older than the headers the addon was built with (C API version " +
+                                    std::to_string(ORT_API_VERSION) + "); rebuild against a matching ORT");
+  }
+  ProcessEnv();  // create the one Ort::Env before any session
+  auto* data = new AddonData();
+  Napi::Function session = SessionWrap::Define(env);
+  data->sessionCtor = Napi::Persistent(session);
+  env.SetInstanceData<AddonData>(data);  // deleted by Node when this environment ends
+  exports.Set("Session", session);
+  exports.Set("registryStats", Napi::Function::New<RegistryStats>(env, "registryStats"));
+  exports.Set("availableProviders", Napi::Function::New<AvailableProviders>(env, "availableProviders"));
+  exports.Set("ortVersion", Napi::Function::New<OrtVersion>(env, "ortVersion"));
+  exports.Set("ortApiVersion", Napi::Number::New(env, ORT_API_VERSION));
+  return exports;
+}
+
+}  // namespace infergate
+
+static Napi::Object InitInfergate(Napi::Env env, Napi::Object exports) { return infergate::Init(env, exports); }
+
+NODE_API_MODULE(infergate_native, InitInfergate)
