@@ -154,11 +154,11 @@ export class ModelManager implements InferenceService {
   }
 
   async infer(req: InferRequest, opts: InferOptions): Promise<InferResponse> {
-    const labels = { model: req.modelName, version: req.modelVersion };
+    let labels: Readonly<{ model: string; version: string }> = { model: req.modelName, version: req.modelVersion };
     try {
       if (this.#draining) throw err('IG_SHUTTING_DOWN', 'the server is shutting down', { retryAfterS: 1 });
       const host = this.#resolve(req.modelName, req.modelVersion);
-      labels.version = host.version;
+      labels = host.labels;
       const timeoutUs = req.timeoutUs > 0 ? req.timeoutUs : opts.headerTimeoutUs ?? 0;
       const deadlineUs = timeoutUs > 0 ? opts.arrivalMs * 1000 + timeoutUs : 0;
       const resp = await host.infer(req, opts.signal, deadlineUs);

@@ -45,7 +45,8 @@ export class ModelVersionHost {
   readonly #ref: ModelRef;
   #session: Session | undefined;
   #batcher: DynamicBatcher<ValidatedRequest> | undefined;
-  readonly #labels: { model: string; version: string };
+  /** Frozen: the metrics layer caches its formatted key by identity. */
+  readonly labels: Readonly<{ model: string; version: string }>;
 
   constructor(name: string, version: string, path: string, config: ModelConfig, generation: number, deps: HostDeps) {
     this.name = name;
@@ -54,7 +55,7 @@ export class ModelVersionHost {
     this.config = config;
     this.#deps = deps;
     this.#ref = { id: `${name}@${version}#${generation}`, source: path, options: config.runtime };
-    this.#labels = { model: name, version };
+    this.labels = Object.freeze({ model: name, version });
   }
 
   /** Opens the session, checks the config against the ONNX file, warms every batch shape up
@@ -76,17 +77,17 @@ export class ModelVersionHost {
       });
       await this.#warmup();
       this.state = 'READY';
-      this.#deps.metrics.modelReady.set(this.#labels, 1);
+      this.#deps.metrics.modelReady.set(this.labels, 1);
       const m = this.#deps.metrics;
       const b = this.#batcher;
-      m.queueDepth.collect(this.#labels, () => b.counters.queueDepth);
-      m.expired.collect(this.#labels, () => b.counters.expired);
-      m.cancelled.collect(this.#labels, () => b.counters.cancelled);
-      m.shed.collect(this.#labels, () => b.counters.rejected.IG_QUEUE_FULL + b.counters.rejected.IG_TOO_MANY_REQUESTS);
+      m.queueDepth.collect(this.labels, () => b.counters.queueDepth);
+      m.expired.collect(this.labels, () => b.counters.expired);
+      m.cancelled.collect(this.labels, () => b.counters.cancelled);
+      m.shed.collect(this.labels, () => b.counters.rejected.IG_QUEUE_FULL + b.counters.rejected.IG_TOO_MANY_REQUESTS);
     } catch (e) {
       this.state = 'UNAVAILABLE';
       this.error = e instanceof Error ? e.message : String(e);
-      this.#deps.metrics.modelReady.set(this.#labels, 0);
+      this.#deps.metrics.modelReady.set(this.labels, 0);
       this.#session?.unload();
       this.#session = undefined;
     }
@@ -121,7 +122,7 @@ export class ModelVersionHost {
       signal,
       unbatchable: this.config.maxBatchSize === 0,
     });
-    this.#deps.metrics.queueDuration.observe(this.#labels, result.queueUs);
+    this.#deps.metrics.queueDuration.observe(this.labels, result.queueUs);
     const outputs: WireTensor[] = [];
     for (const name of v.outputs) {
       const o = result.outputs[name];
@@ -150,11 +151,11 @@ export class ModelVersionHost {
       });
       const doneUs = epochUs();
       const computeUs = result.endUs - result.startUs;
-      metrics.computeDuration.observe(this.#labels, computeUs);
-      metrics.hopDuration.observe(this.#labels, Math.max(0, doneUs - sentUs - computeUs));
-      metrics.batchSize.observe(this.#labels, batch.rows);
-      metrics.batchRequests.observe(this.#labels, batch.entries.length);
-      metrics.rowsTotal.inc(this.#labels, batch.rows);
+      metrics.computeDuration.observe(this.labels, computeUs);
+      metrics.hopDuration.observe(this.labels, Math.max(0, doneUs - sentUs - computeUs));
+      metrics.batchSize.observe(this.labels, batch.rows);
+      metrics.batchRequests.observe(this.labels, batch.entries.length);
+      metrics.rowsTotal.inc(this.labels, batch.rows);
       const batchOutputs: Record<string, OutputTensor> = {};
       for (const o of result.outputs) {
         const datatype = ortToKserve(o.dtype);
@@ -173,10 +174,10 @@ export class ModelVersionHost {
   /** Stops admitting, finishes queued and running work, then drops every session handle. */
   async unload(): Promise<void> {
     this.state = 'UNLOADING';
-    this.#deps.metrics.modelReady.set(this.#labels, 0);
+    this.#deps.metrics.modelReady.set(this.labels, 0);
     // close(): new requests get IG_SHUTTING_DOWN; queued and running ones finish first.
     if (this.#batcher) await this.#batcher.close();
-    this.#deps.metrics.queueDepth.remove(this.#labels);
+    this.#deps.metrics.queueDepth.remove(this.labels);
     this.#deps.pool.announceUnload(this.#ref.id);
     this.#session?.unload();
     this.#session = undefined;

@@ -4,7 +4,20 @@
 
 type Labels = Record<string, string>;
 
+// Label sets used on the hot path are long-lived objects (one per model version), so their
+// formatted key is cached by identity; ad-hoc label objects are formatted each time.
+const keyCache = new WeakMap<Labels, string>();
+
 function labelKey(labels: Labels): string {
+  let k = keyCache.get(labels);
+  if (k === undefined) {
+    k = formatLabels(labels);
+    if (Object.isFrozen(labels)) keyCache.set(labels, k);
+  }
+  return k;
+}
+
+function formatLabels(labels: Labels): string {
   const keys = Object.keys(labels);
   if (keys.length === 0) return '';
   keys.sort();
