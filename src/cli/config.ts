@@ -82,6 +82,8 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = Object.freeze([
   opt('port', 'PORT', { type: 'int', min: 0, max: 65535 }, '8000', 'HTTP and WebSocket port (0 = any free port).'),
   opt('workers', 'N', { type: 'int', min: 1, max: 256 }, 'max(1, CPU cores - 1)',
     'Inference worker threads. One core is left to the HTTP event loop, which must never wait on inference.'),
+  opt('spin-us', 'US', { type: 'int', min: 0, max: 1_000_000, expected: 'an integer in 0..1000000' }, '1000',
+    'After activity, poll instead of sleeping for this long on the HTTP thread and in workers (a sleeping thread on a VM takes tens of us to wake). 0 = never spin: lowest idle CPU, higher latency at low load.'),
   opt('max-body-bytes', 'BYTES', { type: 'bytes', min: 1, max: MAX_BODY_LIMIT }, '64MiB', 'Largest request body (413 beyond). Suffixes KiB, MiB, GiB.'),
   opt('model-control-mode', 'MODE', { type: 'enum', values: ['none', 'explicit'] }, 'none',
     'none: load every model at start-up. explicit: also serve POST /v2/repository/{index,models/M/load,models/M/unload}.'),
@@ -122,6 +124,8 @@ export interface ServeConfig {
   host: string;
   port: number;
   workers: number;
+  /** Poll-instead-of-sleep window of the thread hop (src/pool/spin.ts). */
+  spinUs: number;
   maxBodyBytes: number;
   modelControlMode: 'none' | 'explicit';
   logLevel: LogLevel;
@@ -419,6 +423,7 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
     host: (values.host as string | undefined) ?? '127.0.0.1',
     port: (values.port as number | undefined) ?? 8000,
     workers,
+    spinUs: (values.spinUs as number | undefined) ?? 1000,
     maxBodyBytes: (values.maxBodyBytes as number | undefined) ?? DEFAULT_MAX_BODY_BYTES,
     modelControlMode: (values.modelControlMode as 'none' | 'explicit' | undefined) ?? 'none',
     logLevel: (values.logLevel as LogLevel | undefined) ?? 'info',

@@ -102,6 +102,6 @@ export function mainHelp(): string {
     '  serve    Serve a model repository (infergate serve --help)',
     '  encode   KServe v2 JSON request -> FlatBuffers bytes (infergate encode --help)',
     '  decode   FlatBuffers response -> KServe v2 JSON (infergate decode --help)',
-    '  bench    Load testing: bench sweep (tuning sweep -> recommended config), bench load (load generator)',
+    '  bench    bench sweep (tuning sweep -> recommended config) | bench load (load generator)',
   ].join('\n') + '\n';
 }

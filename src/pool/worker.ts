@@ -2,7 +2,8 @@
 // handles share the process-wide native session (the registry counts references), so N workers
 // never mean N copies of the weights. Inference runs with runSync: blocking this worker thread
 // is the point of having it, and it saves the extra libuv-threadpool hop of the async run.
-import { BroadcastChannel } from 'node:worker_threads';
+import { BroadcastChannel, workerData } from 'node:worker_threads';
+import { Spinner } from './spin.js';
 import { performance } from 'node:perf_hooks';
 import { Piscina, move } from 'piscina';
 import { Session } from '../runtime/index.js';
@@ -12,6 +13,7 @@ import type { RunResult, RunTask, TaskOutput } from './task.js';
 import { MODEL_CHANNEL, type ModelChannelMessage } from './channel.js';
 
 const sessions = new Map<string, Session>();
+const spinner = new Spinner(Number((workerData as { spinUs?: number } | undefined)?.spinUs ?? 0));
 
 // The main thread announces unloads here so that every worker drops its reference.
 const channel = new BroadcastChannel(MODEL_CHANNEL);
@@ -59,6 +61,7 @@ export default function run(task: RunTask): RunResult {
     }
   }
   const result: RunResult = { outputs, startUs, endUs: nowUs() };
+  spinner.touch();
   // Move output buffers instead of cloning them: a Transferable wrapper marked movable makes
   // Piscina put every buffer in the transfer list. A buffer can be listed once only.
   const transfer = new Set<ArrayBuffer>();
