@@ -1,5 +1,6 @@
 // Public types of the DynamicBatcher: what the server submits, what the executor (the worker
 // pool glue) receives and returns, and what a request settles with.
+import type { InferError } from '../protocol/errors.js';
 import type { OutputMap } from './assemble.js';
 import type { Clock } from './clock.js';
 import type { SendReason } from './decide.js';
@@ -40,7 +41,9 @@ export interface Batch<T> {
 
 /** outputs[i] belongs to entries[i]; every output's shape[0] must equal entries[i].rows. */
 export interface BatchResult {
-  readonly outputs: readonly OutputMap[];
+  /** outputs[i] belongs to entries[i]. An InferError in place of a map fails that entry alone
+   *  (the executor isolated a request that broke the batch); the others still succeed. */
+  readonly outputs: readonly (OutputMap | InferError)[];
 }
 
 export interface ItemResult {

@@ -287,7 +287,9 @@ export class DynamicBatcher<T> {
       const t = p.ticket;
       if (t.settled) continue;
       let e = error;
-      const out = e === undefined ? res!.outputs[i] : undefined;
+      const slot = e === undefined ? res!.outputs[i] : undefined;
+      if (slot instanceof InferError) e = slot;
+      const out: OutputMap | undefined = slot instanceof InferError ? undefined : slot;
       if (e === undefined && (out === undefined || out === null || typeof out !== 'object')) {
         e = err('IG_INFERENCE_FAILED', `executor returned no outputs for batch entry ${i}`);
       } else if (out !== undefined && this.options.maxBatchSize > 0) {

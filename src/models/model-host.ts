@@ -54,7 +54,10 @@ export class ModelVersionHost {
     this.path = path;
     this.config = config;
     this.#deps = deps;
-    this.#ref = { id: `${name}@${version}#${generation}`, source: path, options: config.runtime };
+    // The registry key carries the generation: a reload of the same path (new file contents)
+    // must open a new session, never reuse the one workers may still hold from before.
+    const id = `${name}@${version}#${generation}`;
+    this.#ref = { id, source: path, options: { ...config.runtime, key: `${path}#${generation}` } };
     this.labels = Object.freeze({ model: name, version });
   }
 
@@ -63,7 +66,7 @@ export class ModelVersionHost {
    *  reason; it never throws. */
   async load(): Promise<void> {
     try {
-      this.#session = await Session.loadAsync(this.path, this.config.runtime);
+      this.#session = await Session.loadAsync(this.path, this.#ref.options);
       this.description = this.#session.describe();
       const meta = buildMetadata(this.name, this.config, this.#session.describe());
       this.inputs = meta.inputs;
@@ -134,6 +137,20 @@ export class ModelVersionHost {
   }
 
   async #execute(batch: Batch<ValidatedRequest>): Promise<BatchResult> {
+    try {
+      return await this.#run(batch.entries, batch.rows);
+    } catch (e) {
+      if (batch.entries.length === 1) throw e;
+      // One request's data can break a whole batch (an out-of-range embedding id, say). Run
+      // each entry alone so that only the culprit fails and the others lose nothing.
+      const outputs = await Promise.all(batch.entries.map((entry) =>
+        this.#run([entry], entry.rows).then((r) => r.outputs[0]!, (ee: unknown) => toInferError(ee))));
+      return { outputs };
+    }
+  }
+
+  async #run(entries: Batch<ValidatedRequest>['entries'], rows: number): Promise<BatchResult> {
+    const batch = { entries, rows };
     const { pool, metrics, sabPool } = this.#deps;
     // Without batching (maxBatchSize 0) the request's own shapes go to the model as they are:
     // one request, each tensor copied once into shared memory. With batching, rows are
@@ -165,7 +182,8 @@ export class ModelVersionHost {
       if (this.config.maxBatchSize === 0) return { outputs: [batchOutputs] };
       return { outputs: sliceOutputs(batchOutputs, batch.entries.map((e) => e.rows)) };
     } catch (e) {
-      throw toInferError(e).code === 'IG_INTERNAL' ? err('IG_INFERENCE_FAILED', `model "${this.name}": ${(e as Error).message}`, { cause: e }) : e;
+      const ie = toInferError(e);
+      throw ie.code === 'IG_INTERNAL' ? err('IG_INFERENCE_FAILED', `model "${this.name}": ${ie.message}`, { cause: e }) : ie;
     } finally {
       assembled.release();
     }

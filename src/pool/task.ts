@@ -1,7 +1,7 @@
 // Messages between the main thread and pool workers. Kept small on purpose: tensor bytes never
 // go through structured clone. Inputs travel as SharedArrayBuffer slices (shared, not copied);
 // outputs come back as transferred ArrayBuffers (moved, not copied).
-import type { OrtDType, SessionOptions } from '../runtime/types.js';
+import type { LoadOptions, OrtDType } from '../runtime/types.js';
 
 /** Which shared ORT session a task runs on. Workers open it lazily with Session.load(source,
  *  options); the native registry hands back the one process-wide session for that key. */
@@ -10,7 +10,7 @@ export interface ModelRef {
   id: string;
   /** Absolute path of the model.onnx file. */
   source: string;
-  options: SessionOptions;
+  options: LoadOptions;
 }
 
 /** One input of a batch. Ownership: the batch owns `buffer` from assembly until the worker's
