@@ -16,9 +16,10 @@ export interface PoolOptions {
   spinUs?: number;
 }
 
-/** Measured on a 2-core VM: the K=1 round trip at 1 request in flight drops by about half;
- *  after the window an idle gateway sleeps. */
-export const DEFAULT_SPIN_US = 1000;
+/** Off by default. Measured on a 2-core VM shared with the load generator: spinning trims the
+ *  K=1 p50 at 1 request in flight a little, but the spinning threads take CPU from the load
+ *  and from each other, and open-loop p99 grew tenfold. Worth trying where cores are spare. */
+export const DEFAULT_SPIN_US = 0;
 
 export class WorkerPool {
   readonly workers: number;

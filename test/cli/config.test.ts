@@ -37,7 +37,7 @@ function fails(fn: () => unknown, message: string): void {
 test('defaults', () => {
   const cfg = resolve(REPO);
   assert.deepEqual({ ...cfg, sources: undefined }, {
-    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 1, spinUs: 1000, maxBodyBytes: 64 * 1024 * 1024,
+    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 1, spinUs: 0, maxBodyBytes: 64 * 1024 * 1024,
     modelControlMode: 'none', logLevel: 'info', configFile: undefined, modelDefaults: {}, modelOverrides: {},
     sources: undefined, warnings: [],
   });
