@@ -98,16 +98,16 @@ export class ModelVersionHost {
 
   async #warmup(): Promise<void> {
     const sizes = this.config.warmup.batchSizes;
-    const shapes = warmupInputs(this.inputs, this.config.maxBatchSize, sizes);
-    for (const inputs of shapes) {
-      // One task per worker so that every worker opens its handle on the shared session and
-      // every shape has been seen before the first caller's request.
-      const tasks: Promise<unknown>[] = [];
-      for (let w = 0; w < this.#deps.pool.workers; w++) {
-        tasks.push(this.#deps.pool.run({ kind: 'run', model: this.#ref, inputs: inputs.map(toTaskTensor), outputs: [] }));
-      }
-      await Promise.all(tasks);
-    }
+    const sets = warmupInputs(this.inputs, this.config.maxBatchSize, sizes);
+    if (sets.length === 0) return;
+    const task = (inputs: (typeof sets)[number]) => ({ kind: 'run' as const, model: this.#ref, inputs: inputs.map(toTaskTensor), outputs: [] });
+    // First the smallest shape once per worker, concurrently, so that every worker opens its
+    // handle on the shared session. Then every shape once, one at a time: ORT's state for a
+    // shape lives in the shared session, and running the large shapes concurrently would only
+    // grow the session's memory arena by one set of activations per worker (measured with
+    // dlrm: 4 workers at rest used 1.45x the RSS of 1 with concurrent warm-up, 1.2x without).
+    await Promise.all(Array.from({ length: this.#deps.pool.workers }, () => this.#deps.pool.run(task(sets[0]!))));
+    for (const inputs of sets.slice(1)) await this.#deps.pool.run(task(inputs));
   }
 
   async infer(req: InferRequest, signal: AbortSignal | undefined, deadlineUs: number): Promise<InferResponse> {
