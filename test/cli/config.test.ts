@@ -38,7 +38,9 @@ test('defaults', () => {
   const cfg = resolve(REPO);
   assert.deepEqual({ ...cfg, sources: undefined }, {
     modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 1, spinUs: 0, maxBodyBytes: 64 * 1024 * 1024,
-    modelControlMode: 'none', logLevel: 'info', configFile: undefined, modelDefaults: {}, modelOverrides: {},
+    modelControlMode: 'none', logLevel: 'info', configFile: undefined,
+    // 2 cores, 1 worker: the worker's ORT threads take both cores.
+    modelDefaults: { runtime: { intra_op_threads: 2 } }, modelOverrides: {},
     sources: undefined, warnings: [],
   });
   assert.equal(cfg.sources.modelRepository, 'flag');
@@ -104,7 +106,7 @@ test('values: forms accepted', () => {
   assert.equal(cfg.modelControlMode, 'explicit');
   assert.equal(cfg.logLevel, 'debug');
   assert.equal(cfg.host, '::');
-  assert.deepEqual(cfg.modelDefaults, { dynamic_batching: { shed_status: 429 }, runtime: { allow_spinning: true } });
+  assert.deepEqual(cfg.modelDefaults, { dynamic_batching: { shed_status: 429 }, runtime: { allow_spinning: true, intra_op_threads: 2 } });
   assert.equal(resolve([...REPO, '--max-body-bytes', '2gib']).maxBodyBytes, 2 * 1024 ** 3);
   assert.equal(resolve([...REPO, '--no-allow-spinning']).modelDefaults.runtime?.allow_spinning, false);
   assert.equal(resolve([...REPO, '--allow-spinning=false']).modelDefaults.runtime?.allow_spinning, false);
@@ -282,4 +284,10 @@ test('--help lists every option with its environment variable and default', () =
     assert.ok(t.endsWith('\n'));
     assert.ok(t.split('\n').every((l) => l.length <= 100), 'lines fit 100 columns');
   }
+});
+
+test('intra-op threads default to the cores per worker unless given', () => {
+  assert.deepEqual(resolve([...REPO, '--workers', '2'], {}, {}, 2).modelDefaults, { runtime: { intra_op_threads: 1 } });
+  assert.deepEqual(resolve([...REPO, '--workers', '3'], {}, {}, 16).modelDefaults, { runtime: { intra_op_threads: 5 } });
+  assert.deepEqual(resolve([...REPO, '--intra-op-threads', '3'], {}, {}, 2).modelDefaults, { runtime: { intra_op_threads: 3 } });
 });
