@@ -10,7 +10,7 @@ import { createLogger } from '../observability/log.js';
 export async function serve(cfg: ServeConfig): Promise<number> {
   const log = createLogger(cfg.logLevel);
   for (const w of cfg.warnings) log.warn(w);
-  const pool = new WorkerPool({ workers: cfg.workers, spinUs: cfg.spinUs });
+  const pool = new WorkerPool({ workers: cfg.workers, spinUs: cfg.spinUs, spinInFlight: cfg.spinInFlight });
   const manager = new ModelManager({
     repository: cfg.modelRepository,
     pool,

@@ -19,9 +19,9 @@ export class Spinner {
     this.#busy = busy;
   }
 
-  /** Marks activity: spin for at least spinUs from now. */
+  /** Marks activity: spin for at least spinUs from now, and for as long as busy() holds. */
   touch(): void {
-    if (this.spinUs <= 0) return;
+    if (this.spinUs <= 0 && !this.#busy()) return;
     this.#untilMs = performance.now() + this.spinUs / 1000;
     if (!this.#running) {
       this.#running = true;

@@ -37,7 +37,7 @@ function fails(fn: () => unknown, message: string): void {
 test('defaults', () => {
   const cfg = resolve(REPO);
   assert.deepEqual({ ...cfg, sources: undefined }, {
-    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 1, spinUs: 0, maxBodyBytes: 64 * 1024 * 1024,
+    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 1, spinUs: 0, spinInFlight: true, maxBodyBytes: 64 * 1024 * 1024,
     modelControlMode: 'none', logLevel: 'info', configFile: undefined,
     // 2 cores, 1 worker: the worker's ORT threads take both cores.
     modelDefaults: { runtime: { intra_op_threads: 2 } }, modelOverrides: {},
@@ -65,6 +65,7 @@ test('every option validates with one message shape', () => {
     [['--model-repository', ' '], '--model-repository must be a non-empty string (got " ")'],
     [['--workers', '0'], '--workers must be an integer in 1..256 (got "0")'],
     [['--spin-us', '-1'], '--spin-us must be an integer in 0..1000000 (got "-1")'],
+    [['--spin-in-flight=sometimes'], '--spin-in-flight must be true or false (got "sometimes")'],
     [['--max-body-bytes', '1TiB'], '--max-body-bytes must be a byte count in 1..2147483648 (suffixes KiB, MiB, GiB) (got "1TiB")'],
     [['--max-body-bytes', '3GiB'], '--max-body-bytes must be a byte count in 1..2147483648 (suffixes KiB, MiB, GiB) (got "3GiB")'],
     [['--model-control-mode', 'poll'], '--model-control-mode must be one of none, explicit (got "poll")'],
