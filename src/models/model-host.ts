@@ -165,7 +165,7 @@ export class ModelVersionHost {
         model: this.#ref,
         inputs: assembled.inputs.map((i) => toTaskTensor(i)),
         outputs: [],
-      });
+      }, batch.rows);
       const doneUs = epochUs();
       const computeUs = result.endUs - result.startUs;
       metrics.computeDuration.observe(this.labels, computeUs);
