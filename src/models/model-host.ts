@@ -196,7 +196,7 @@ export class ModelVersionHost {
     // close(): new requests get IG_SHUTTING_DOWN; queued and running ones finish first.
     if (this.#batcher) await this.#batcher.close();
     this.#deps.metrics.queueDepth.remove(this.labels);
-    this.#deps.pool.announceUnload(this.#ref.id);
+    await this.#deps.pool.announceUnload(this.#ref.id);
     this.#session?.unload();
     this.#session = undefined;
     this.state = 'UNAVAILABLE';

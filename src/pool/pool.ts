@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { RunResult, RunTask } from './task.js';
+import type { FlushTask, PoolTask, RunResult, RunTask } from './task.js';
 import { MODEL_CHANNEL, type ModelChannelMessage } from './channel.js';
 import { BroadcastChannel } from 'node:worker_threads';
 import { Spinner } from './spin.js';
@@ -31,14 +31,14 @@ export const DEFAULT_SPIN_IN_FLIGHT = true;
 
 export class WorkerPool {
   readonly workers: number;
-  #piscina: Piscina<RunTask, RunResult>;
+  #piscina: Piscina<PoolTask, RunResult | undefined>;
   #inFlight = 0;
   /** In-flight tasks during which the main thread polls. */
   #spinning = 0;
   readonly #spinMaxRows: number;
   #freeListeners: Array<() => void> = [];
   #freeRotation = 0;
-  #channel = new BroadcastChannel(MODEL_CHANNEL);
+  #channel: BroadcastChannel;
   #closed = false;
   #spinner: Spinner;
 
@@ -51,8 +51,10 @@ export class WorkerPool {
     if (!Number.isInteger(spinUs) || spinUs < 0) throw new RangeError(`pool.spinUs must be a non-negative integer (got ${String(spinUs)})`);
     this.#spinMaxRows = (opts.spinInFlight ?? DEFAULT_SPIN_IN_FLIGHT) ? opts.spinMaxRows ?? 64 : -1;
     this.#spinner = new Spinner(spinUs, () => this.#spinning > 0);
+    // Created only once the options are valid: an open channel keeps the process alive.
+    this.#channel = new BroadcastChannel(MODEL_CHANNEL);
     this.#channel.unref();
-    this.#piscina = new Piscina<RunTask, RunResult>({
+    this.#piscina = new Piscina<PoolTask, RunResult | undefined>({
       filename: fileURLToPath(new URL('./worker.js', import.meta.url)),
       minThreads: opts.workers,
       maxThreads: opts.workers,
@@ -92,7 +94,7 @@ export class WorkerPool {
     if (spin) this.#spinning++;
     this.#spinner.touch();
     try {
-      return await this.#piscina.run(task);
+      return (await this.#piscina.run(task))!;
     } finally {
       this.#inFlight--;
       if (spin) this.#spinning--;
@@ -105,10 +107,14 @@ export class WorkerPool {
     }
   }
 
-  /** Tells every worker to drop its handle on a model's session. */
-  announceUnload(id: string): void {
+  /** Tells every worker to drop its handle on a model's session; resolves once each has had
+   *  the chance to (idle workers are woken with a flush task). */
+  async announceUnload(id: string): Promise<void> {
     const msg: ModelChannelMessage = { kind: 'unload', id };
     this.#channel.postMessage(msg);
+    if (this.#closed) return;
+    const flush: FlushTask = { kind: 'flush', barrier: new SharedArrayBuffer(4), parties: this.workers };
+    await Promise.all(Array.from({ length: this.workers }, () => this.#piscina.run(flush)));
   }
 
   async close(): Promise<void> {

@@ -34,6 +34,17 @@ export interface RunTask {
   outputs: string[];
 }
 
+/** Makes one worker run its event loop (see WorkerPool.announceUnload). `barrier` counts the
+ *  flush tasks that have started; each waits until all `parties` have, so that every worker
+ *  takes exactly one. */
+export interface FlushTask {
+  kind: 'flush';
+  barrier: SharedArrayBuffer;
+  parties: number;
+}
+
+export type PoolTask = RunTask | FlushTask;
+
 export interface TaskOutput {
   name: string;
   dtype: OrtDType;

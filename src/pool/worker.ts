@@ -9,7 +9,7 @@ import { Piscina, move } from 'piscina';
 import { Session } from '../runtime/index.js';
 import type { RuntimeTensor, TensorData } from '../runtime/types.js';
 import { typedArrayFor } from './typed-view.js';
-import type { RunResult, RunTask, TaskOutput } from './task.js';
+import type { FlushTask, PoolTask, RunResult, RunTask, TaskOutput } from './task.js';
 import { MODEL_CHANNEL, type ModelChannelMessage } from './channel.js';
 
 const sessions = new Map<string, Session>();
@@ -40,7 +40,25 @@ function sessionFor(task: RunTask): Session {
   return s;
 }
 
-export default function run(task: RunTask): RunResult {
+/** Workers wait for tasks in Atomics.wait, where their event loop does not run, so channel
+ *  messages would wait for the next task. A flush task waits until every worker holds one
+ *  (so each worker gets exactly one), then yields to the event loop to take the messages. */
+async function flush(task: FlushTask): Promise<void> {
+  const b = new Int32Array(task.barrier);
+  Atomics.add(b, 0, 1);
+  Atomics.notify(b, 0);
+  const deadline = Date.now() + 5000;
+  for (let seen = Atomics.load(b, 0); seen < task.parties && Date.now() < deadline; seen = Atomics.load(b, 0)) {
+    Atomics.wait(b, 0, seen, 50);
+  }
+  for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+}
+
+export default function handle(task: PoolTask): RunResult | Promise<void> {
+  return task.kind === 'flush' ? flush(task) : run(task);
+}
+
+function run(task: RunTask): RunResult {
   const startUs = nowUs();
   const session = sessionFor(task);
   const inputs: Record<string, RuntimeTensor> = {};
