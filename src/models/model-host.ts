@@ -68,7 +68,7 @@ export class ModelVersionHost {
     try {
       this.#session = await Session.loadAsync(this.path, this.#ref.options);
       this.description = this.#session.describe();
-      const meta = buildMetadata(this.name, this.config, this.#session.describe());
+      const meta = buildMetadata(this.name, this.config, this.description);
       this.inputs = meta.inputs;
       this.outputs = meta.outputs;
       const pool = this.#deps.pool;
