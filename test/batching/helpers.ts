@@ -1,5 +1,6 @@
 // Test helpers for the batching library: a hand-driven clock, a fake worker pool that records
 // every batch it was given, and a seeded PRNG for fixtures.
+import { seededRandom } from '../../src/models/onnx-builder.js';
 import type { Clock } from '../../src/batching/clock.js';
 import type { Batch, BatchResult } from '../../src/batching/scheduler.js';
 
@@ -113,17 +114,8 @@ export function settle(): Promise<void> {
   return new Promise((r) => setImmediate(r));
 }
 
-/** mulberry32: deterministic fixtures. */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: deterministic fixtures (the one implementation, shared with the model builder). */
+export const seeded = seededRandom;
 
 /** Captures a promise's settlement without an unhandled rejection. */
 export function track<V>(p: Promise<V>): { readonly state: 'pending' | 'ok' | 'err'; readonly value?: V; readonly error?: unknown; done: Promise<void> } {

@@ -3,18 +3,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRanker } from '../../scripts/gen-demo-models.js';
+import { seededRandom } from '../../src/models/onnx-builder.js';
 
 /** Deterministic float32 rows in [-1, 1) (mulberry32). */
 export function seededRows(rows: number, cols: number, seed: number): Float32Array {
-  let a = seed >>> 0;
+  const next = seededRandom(seed);
   const out = new Float32Array(rows * cols);
-  for (let i = 0; i < out.length; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
+  for (let i = 0; i < out.length; i++) out[i] = next() * 2 - 1;
   return out;
 }
 
