@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
+// (The V8 flag: see src/cli/node-flags.ts. `node bin/infergate.js` skips the shebang; pass it there.)
 // The `infergate` command. The TypeScript build (npm ci runs it) writes dist/.
 import { existsSync } from 'node:fs';
 const main = new URL('../dist/src/cli/main.js', import.meta.url);

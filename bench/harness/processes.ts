@@ -2,6 +2,7 @@
 // generator. Each runs in its own process, so the suite's own event loop never sits between
 // a client and a server.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { GATEWAY_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -101,8 +102,9 @@ export async function startGateway(root: string, repo: string, model: string, ex
   if (!existsSync(entry)) throw new Error('bin/infergate.js does not exist yet');
   const port = await freePort();
   const args = ['serve', '--model-repository', repo, '--port', String(port), ...extraArgs];
-  const command = `node bin/infergate.js ${args.join(' ')}`;
-  const proc = spawn(process.execPath, [entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Launched as the npm start script does, with the gateway's V8 flags.
+  const command = `node ${GATEWAY_NODE_FLAGS.join(' ')} bin/infergate.js ${args.join(' ')}`;
+  const proc = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = tail(proc, 4000);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;

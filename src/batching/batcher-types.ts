@@ -18,9 +18,18 @@ export interface PendingItem<T> {
   /** Absolute deadline on the batcher's clock (us); 0 or absent = admission + defaultTimeoutUs. */
   readonly deadlineUs?: number;
   /** Client disconnect. Same effect as batcher.cancel(item). */
-  readonly signal?: AbortSignal;
+  readonly signal?: CancelSignal;
   /** Never share a batch (e.g. a layout the model cannot concatenate). Still split if oversize. */
   readonly unbatchable?: boolean;
+}
+
+/** The part of AbortSignal the batcher uses. An AbortSignal fits; so does the HTTP layer's
+ *  per-request object, which spares every request an AbortController (measured: creating and
+ *  wiring one was about 6% of the HTTP thread's time at K=1). */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 /** Rows [rowStart, rowStart + rows) of one request. */

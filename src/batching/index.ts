@@ -9,6 +9,7 @@ export {
   assembleBatch, joinOutputs, sliceOutputs,
   type AssembledBatch, type AssembledInput, type AssemblyPart, type OutputMap, type OutputTensor, type RowTensor, type TensorMap,
 } from './assemble.js';
+export type { CancelSignal } from './batcher-types.js';
 export { SabPool, sizeClassBytes, type SabPoolOptions, type SabPoolStats } from './sab-pool.js';
 export { batchSignature } from './signature.js';
 export { createSystemClock, systemClock, type Clock, type SystemClockOptions } from './clock.js';

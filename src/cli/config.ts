@@ -22,6 +22,7 @@ import {
   formatGot, isPlainObject, mergeConfigLayers, validateConfigLayer,
 } from '../models/config.js';
 import { checkModelName } from '../models/repository-scan.js';
+import { DEFAULT_INLINE } from '../pool/inline.js';
 
 export { ConfigError } from '../models/config.js';
 
@@ -80,12 +81,18 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = Object.freeze([
   opt('model-repository', 'DIR', { type: 'path' }, '(required)', 'Model repository: DIR/<model>/<version>/model.onnx, optional DIR/<model>/config.json.'),
   opt('host', 'HOST', { type: 'string' }, '127.0.0.1', 'Address to listen on (0.0.0.0 or :: for every interface).'),
   opt('port', 'PORT', { type: 'int', min: 0, max: 65535 }, '8000', 'HTTP and WebSocket port (0 = any free port).'),
-  opt('workers', 'N', { type: 'int', min: 1, max: 256 }, 'max(1, CPU cores - 1)',
-    'Inference worker threads. One core is left to the HTTP event loop, which must never wait on inference.'),
+  opt('workers', 'N', { type: 'int', min: 1, max: 256 }, 'CPU cores',
+    'Inference worker threads, each with its own ORT thread pool (see --intra-op-threads). Measured on 2 cores against 1 worker x 2 threads: 2 workers x 1 thread gave +31% K=1 req/s at 16 in flight, K=1 p50 at 1 in flight 205 -> 179 us, and the same K=200 rows/s.'),
   opt('spin-us', 'US', { type: 'int', min: 0, max: 1_000_000, expected: 'an integer in 0..1000000' }, '0',
     'After activity, poll instead of sleeping for this long on the HTTP thread and in workers (a sleeping thread on a VM takes tens of us to wake). Only where cores are spare: spinning threads take CPU from the work. 0 = never spin.'),
   opt('spin-in-flight', '', { type: 'bool' }, 'true',
     'The HTTP thread polls instead of sleeping while a small batch (<= 64 rows) runs in a worker (measured on 2 cores: +25% K=1 req/s at 64 in flight; large batches never spin, their ORT threads need the cores).'),
+  opt('inline-max-rows', 'N', { type: 'int', min: 0, max: 1_000_000, expected: 'an integer in 0..1000000' }, String(DEFAULT_INLINE.maxRows),
+    'While the gateway is quiet (no worker busy, the event loop slept since the last batch), batches of at most N rows run on the HTTP thread and skip the worker hop (measured on 2 cores: K=1 p50 at 1 in flight 311 -> TBD us). Under load every batch goes to a worker. 0 = always use a worker.'),
+  opt('inline-max-compute-us', 'US', { type: 'int', min: 0, max: 1_000_000, expected: 'an integer in 0..1000000' }, String(DEFAULT_INLINE.maxComputeUs),
+    'Models whose small batches take longer than this (moving average) never run on the HTTP thread.'),
+  opt('inline-min-idle-us', 'US', { type: 'int', min: 0, max: 1_000_000, expected: 'an integer in 0..1000000' }, String(DEFAULT_INLINE.minIdleUs),
+    'How long the event loop must have slept since the previous batch for the gateway to count as quiet (inline allowed).'),
   opt('max-body-bytes', 'BYTES', { type: 'bytes', min: 1, max: MAX_BODY_LIMIT }, '64MiB', 'Largest request body (413 beyond). Suffixes KiB, MiB, GiB.'),
   opt('model-control-mode', 'MODE', { type: 'enum', values: ['none', 'explicit'] }, 'none',
     'none: load every model at start-up. explicit: also serve POST /v2/repository/{index,models/M/load,models/M/unload}.'),
@@ -100,7 +107,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = Object.freeze([
   opt('retry-after-s', 'S', { type: 'int', min: 0, max: 86400 }, modelDefault(MODEL_DEFAULTS.retryAfterS), 'Default Retry-After seconds sent when shedding.', { modelKey: 'dynamic_batching.retry_after_seconds' }),
   opt('oversize-policy', 'POLICY', { type: 'enum', values: ['split', 'reject'] }, modelDefault(MODEL_DEFAULTS.oversizePolicy), 'Default for requests with more rows than max_batch_size.', { modelKey: 'dynamic_batching.oversize_policy' }),
   opt('intra-op-threads', 'N', THREADS, 'max(1, floor(CPU cores / workers))',
-    'Default ORT intra-op threads per worker, so that the workers\' threads together use every core (measured on 2 cores, 1 worker: 2 threads gave +35% K=200 rows/s and +18% K=1 req/s over 1).', { modelKey: 'runtime.intra_op_threads' }),
+    'Default ORT intra-op threads per worker, so that the workers\' threads together use every core (with 1 worker on 2 cores, 2 threads gave +35% K=200 rows/s over 1). A second thread costs small batches a thread wake-up (K=1 compute 18 -> 30 us), so several single-threaded workers beat one wide one.', { modelKey: 'runtime.intra_op_threads' }),
   opt('inter-op-threads', 'N', THREADS, modelDefault(MODEL_DEFAULTS.interOpThreads), 'Default ORT inter-op threads per worker.', { modelKey: 'runtime.inter_op_threads' }),
   opt('allow-spinning', '', { type: 'bool' }, modelDefault(MODEL_DEFAULTS.allowSpinning), 'Default ORT thread spinning (burns the cores the event loop needs).', { modelKey: 'runtime.allow_spinning' }),
   opt('model-override', 'MODEL.KEY=VALUE', { type: 'model-override' }, '(none)',
@@ -130,6 +137,10 @@ export interface ServeConfig {
   /** Poll-instead-of-sleep window of the thread hop (src/pool/spin.ts). */
   spinUs: number;
   spinInFlight: boolean;
+  /** Inline execution on the HTTP thread while quiet (src/pool/inline.ts). */
+  inlineMaxRows: number;
+  inlineMaxComputeUs: number;
+  inlineMinIdleUs: number;
   maxBodyBytes: number;
   modelControlMode: 'none' | 'explicit';
   logLevel: LogLevel;
@@ -417,7 +428,7 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
   }
   // Already checked option by option; this re-check guards the two tables against drifting apart.
   modelDefaults = validateConfigLayer(modelDefaults, 'server defaults');
-  const workers = (values.workers as number | undefined) ?? Math.max(1, cpuCount - 1);
+  const workers = (values.workers as number | undefined) ?? Math.max(1, cpuCount);
   const threads = values.intraOpThreads as number | undefined;
   if (threads === undefined) {
     // Use every core: the batch is the unit of parallelism, so a worker's ORT threads split it.
@@ -433,6 +444,9 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
     workers,
     spinUs: (values.spinUs as number | undefined) ?? 0,
     spinInFlight: (values.spinInFlight as boolean | undefined) ?? true,
+    inlineMaxRows: (values.inlineMaxRows as number | undefined) ?? DEFAULT_INLINE.maxRows,
+    inlineMaxComputeUs: (values.inlineMaxComputeUs as number | undefined) ?? DEFAULT_INLINE.maxComputeUs,
+    inlineMinIdleUs: (values.inlineMinIdleUs as number | undefined) ?? DEFAULT_INLINE.minIdleUs,
     maxBodyBytes: (values.maxBodyBytes as number | undefined) ?? DEFAULT_MAX_BODY_BYTES,
     modelControlMode: (values.modelControlMode as 'none' | 'explicit' | undefined) ?? 'none',
     logLevel: (values.logLevel as LogLevel | undefined) ?? 'info',

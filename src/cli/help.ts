@@ -20,7 +20,7 @@ function wrap(text: string, indent: string): string {
 }
 
 function defaultOf(spec: OptionSpec, cpuCount: number | undefined): string {
-  if (spec.key === 'workers' && cpuCount !== undefined) return `${spec.defaultText} = ${Math.max(1, cpuCount - 1)} here`;
+  if (spec.key === 'workers' && cpuCount !== undefined) return `${spec.defaultText} = ${Math.max(1, cpuCount)} here`;
   return spec.defaultText;
 }
 

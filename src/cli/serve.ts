@@ -6,11 +6,17 @@ import { ModelManager } from '../models/manager.js';
 import { startServer } from '../server/app.js';
 import type { ServeConfig } from './config.js';
 import { createLogger } from '../observability/log.js';
+import { missingNodeFlags } from './node-flags.js';
 
 export async function serve(cfg: ServeConfig): Promise<number> {
   const log = createLogger(cfg.logLevel);
   for (const w of cfg.warnings) log.warn(w);
-  const pool = new WorkerPool({ workers: cfg.workers, spinUs: cfg.spinUs, spinInFlight: cfg.spinInFlight });
+  const missing = missingNodeFlags();
+  if (missing.length > 0) log.warn(`node was started without ${missing.join(' ')}: expect more GC pauses in the latency tail (npm start passes it; see README, Operations)`);
+  const pool = new WorkerPool({
+    workers: cfg.workers, spinUs: cfg.spinUs, spinInFlight: cfg.spinInFlight,
+    inline: { maxRows: cfg.inlineMaxRows, maxComputeUs: cfg.inlineMaxComputeUs, minIdleUs: cfg.inlineMinIdleUs },
+  });
   const manager = new ModelManager({
     repository: cfg.modelRepository,
     pool,

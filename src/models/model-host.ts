@@ -10,7 +10,7 @@ import { kserveToOrt, ortToKserve, packBytes, unpackBytesToStrings } from '../pr
 import type { InferRequest, InferResponse, WireTensor } from '../protocol/types.js';
 import {
   assembleBatch, batchSignature, DynamicBatcher, SabPool, sliceOutputs,
-  type Batch, type BatchResult, type OutputTensor, type RowTensor,
+  type Batch, type BatchResult, type CancelSignal, type OutputTensor, type RowTensor,
 } from '../batching/index.js';
 import type { WorkerPool } from '../pool/pool.js';
 import type { ModelRef, TaskTensor } from '../pool/task.js';
@@ -106,11 +106,13 @@ export class ModelVersionHost {
     // shape lives in the shared session, and running the large shapes concurrently would only
     // grow the session's memory arena by one set of activations per worker (measured with
     // dlrm: 4 workers at rest used 1.45x the RSS of 1 with concurrent warm-up, 1.2x without).
-    await Promise.all(Array.from({ length: this.#deps.pool.workers }, () => this.#deps.pool.run(task(sets[0]!))));
-    for (const inputs of sets.slice(1)) await this.#deps.pool.run(task(inputs));
+    // Warm-up always takes the worker path: it exists to open and warm the workers' handles.
+    const pool = this.#deps.pool;
+    await Promise.all(Array.from({ length: pool.workers }, () => pool.run(task(sets[0]!), 0, false)));
+    for (const inputs of sets.slice(1)) await pool.run(task(inputs), 0, false);
   }
 
-  async infer(req: InferRequest, signal: AbortSignal | undefined, deadlineUs: number): Promise<InferResponse> {
+  async infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number): Promise<InferResponse> {
     const batcher = this.#batcher;
     if (this.state !== 'READY' || !batcher) {
       throw err('IG_MODEL_NOT_READY', `model "${this.name}" version ${this.version} is not ready${this.error ? `: ${this.error}` : ''}`);
@@ -169,7 +171,8 @@ export class ModelVersionHost {
       const doneUs = epochUs();
       const computeUs = result.endUs - result.startUs;
       metrics.computeDuration.observe(this.labels, computeUs);
-      metrics.hopDuration.observe(this.labels, Math.max(0, doneUs - sentUs - computeUs));
+      if (result.inline) metrics.inlineBatches.inc(this.labels);
+      else metrics.hopDuration.observe(this.labels, Math.max(0, doneUs - sentUs - computeUs));
       metrics.batchSize.observe(this.labels, batch.rows);
       metrics.batchRequests.observe(this.labels, batch.entries.length);
       metrics.rowsTotal.inc(this.labels, batch.rows);

@@ -8,6 +8,8 @@ import type { FlushTask, PoolTask, RunResult, RunTask } from './task.js';
 import { MODEL_CHANNEL, type ModelChannelMessage } from './channel.js';
 import { BroadcastChannel } from 'node:worker_threads';
 import { Spinner } from './spin.js';
+import { dropSession, executeRun, type SessionHandles } from './execute.js';
+import { InlinePolicy, type InlineOptions } from './inline.js';
 
 export interface PoolOptions {
   workers: number;
@@ -21,6 +23,9 @@ export interface PoolOptions {
   spinInFlight?: boolean;
   /** Batches of at most this many rows count as small for spinInFlight (default 64). */
   spinMaxRows?: number;
+  /** Small batches run on the calling thread while the gateway is quiet (see inline.ts);
+   *  maxRows 0 turns it off. Tests may pass a policy with a fake idle clock. */
+  inline?: Partial<InlineOptions> | InlinePolicy;
 }
 
 /** Off by default. Measured on a 2-core VM shared with the load generator: spinning trims the
@@ -41,6 +46,10 @@ export class WorkerPool {
   #channel: BroadcastChannel;
   #closed = false;
   #spinner: Spinner;
+  readonly #inline: InlinePolicy;
+  /** The main thread's own session handles, for inline runs. */
+  readonly #mainSessions: SessionHandles = new Map();
+  #inlineRuns = 0;
 
   constructor(opts: PoolOptions) {
     if (!Number.isInteger(opts.workers) || opts.workers < 1) {
@@ -51,6 +60,7 @@ export class WorkerPool {
     if (!Number.isInteger(spinUs) || spinUs < 0) throw new RangeError(`pool.spinUs must be a non-negative integer (got ${String(spinUs)})`);
     this.#spinMaxRows = (opts.spinInFlight ?? DEFAULT_SPIN_IN_FLIGHT) ? opts.spinMaxRows ?? 64 : -1;
     this.#spinner = new Spinner(spinUs, () => this.#spinning > 0);
+    this.#inline = opts.inline instanceof InlinePolicy ? opts.inline : new InlinePolicy(opts.inline);
     // Created only once the options are valid: an open channel keeps the process alive.
     this.#channel = new BroadcastChannel(MODEL_CHANNEL);
     this.#channel.unref();
@@ -76,6 +86,11 @@ export class WorkerPool {
     return this.#inFlight;
   }
 
+  /** Batches that ran on the calling thread instead of a worker. */
+  get inlineRuns(): number {
+    return this.#inlineRuns;
+  }
+
   idleWorkers(): number {
     return Math.max(0, this.workers - this.#inFlight);
   }
@@ -85,16 +100,27 @@ export class WorkerPool {
     this.#freeListeners.push(listener);
   }
 
-  /** Runs one batch. `rows` (the batch's dim 0) decides whether the main thread polls while
-   *  it is in flight (see spinInFlight). */
-  async run(task: RunTask, rows = 0): Promise<RunResult> {
+  /** Runs one batch. `rows` (the batch's dim 0) decides whether it may run inline and whether
+   *  the main thread polls while it is in flight (see spinInFlight). `allowInline` false
+   *  forces a worker (warm-up must reach every worker). */
+  async run(task: RunTask, rows = 0, allowInline = true): Promise<RunResult> {
     if (this.#closed) throw new Error('worker pool is closed');
+    const id = task.model.id;
+    if (this.#inline.admit(id, rows, this.#inFlight) && allowInline && cpuOnly(task)) {
+      this.#inlineRuns++;
+      const result = executeRun(this.#mainSessions, task);
+      this.#inline.observe(id, rows, result.endUs - result.startUs);
+      result.inline = true;
+      return result;
+    }
     const spin = rows <= this.#spinMaxRows;
     this.#inFlight++;
     if (spin) this.#spinning++;
     this.#spinner.touch();
     try {
-      return (await this.#piscina.run(task))!;
+      const result = (await this.#piscina.run(task))!;
+      this.#inline.observe(id, rows, result.endUs - result.startUs);
+      return result;
     } finally {
       this.#inFlight--;
       if (spin) this.#spinning--;
@@ -112,6 +138,8 @@ export class WorkerPool {
   async announceUnload(id: string): Promise<void> {
     const msg: ModelChannelMessage = { kind: 'unload', id };
     this.#channel.postMessage(msg);
+    dropSession(this.#mainSessions, id);
+    this.#inline.forget(id);
     if (this.#closed) return;
     const flush: FlushTask = { kind: 'flush', barrier: new SharedArrayBuffer(4), parties: this.workers };
     await Promise.all(Array.from({ length: this.workers }, () => this.#piscina.run(flush)));
@@ -121,11 +149,19 @@ export class WorkerPool {
     if (this.#closed) return;
     this.#closed = true;
     this.#channel.close();
+    for (const id of [...this.#mainSessions.keys()]) dropSession(this.#mainSessions, id);
     await this.#piscina.close();
   }
 }
 
-/** Default worker count: leave one core to the uWS event loop. */
+/** GPU sessions always run in workers: a device round trip dwarfs the hop, and the event loop
+ *  must never wait on a device. */
+function cpuOnly(task: RunTask): boolean {
+  const eps = task.model.options.executionProviders;
+  return eps === undefined || eps.every((p) => p.name === 'cpu');
+}
+
+/** Default worker count: one per core, each with one ORT thread (see the --workers help). */
 export function defaultWorkerCount(): number {
-  return Math.max(1, availableParallelism() - 1);
+  return Math.max(1, availableParallelism());
 }

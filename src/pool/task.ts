@@ -61,4 +61,6 @@ export interface RunResult {
   /** Epoch-based microsecond timestamps taken in the worker, for the latency breakdown. */
   startUs: number;
   endUs: number;
+  /** Set when the batch ran on the main thread (no hop; see inline.ts). */
+  inline?: boolean;
 }

@@ -4,15 +4,12 @@
 // is the point of having it, and it saves the extra libuv-threadpool hop of the async run.
 import { BroadcastChannel, workerData } from 'node:worker_threads';
 import { Spinner } from './spin.js';
-import { performance } from 'node:perf_hooks';
 import { Piscina, move } from 'piscina';
-import { Session } from '../runtime/index.js';
-import type { RuntimeTensor, TensorData } from '../runtime/types.js';
-import { typedArrayFor } from './typed-view.js';
-import type { FlushTask, PoolTask, RunResult, RunTask, TaskOutput } from './task.js';
+import type { FlushTask, PoolTask, RunResult, RunTask } from './task.js';
+import { dropSession, executeRun, type SessionHandles } from './execute.js';
 import { MODEL_CHANNEL, type ModelChannelMessage } from './channel.js';
 
-const sessions = new Map<string, Session>();
+const sessions: SessionHandles = new Map();
 const spinner = new Spinner(Number((workerData as { spinUs?: number } | undefined)?.spinUs ?? 0));
 
 // The main thread announces unloads here so that every worker drops its reference.
@@ -20,25 +17,8 @@ const channel = new BroadcastChannel(MODEL_CHANNEL);
 channel.unref();
 channel.onmessage = (ev: unknown) => {
   const msg = (ev as { data: ModelChannelMessage }).data;
-  if (msg.kind === 'unload') {
-    const s = sessions.get(msg.id);
-    if (s) {
-      sessions.delete(msg.id);
-      s.unload();
-    }
-  }
+  if (msg.kind === 'unload') dropSession(sessions, msg.id);
 };
-
-const nowUs = (): number => (performance.timeOrigin + performance.now()) * 1000;
-
-function sessionFor(task: RunTask): Session {
-  let s = sessions.get(task.model.id);
-  if (!s) {
-    s = Session.load(task.model.source, task.model.options);
-    sessions.set(task.model.id, s);
-  }
-  return s;
-}
 
 /** Workers wait for tasks in Atomics.wait, where their event loop does not run, so channel
  *  messages would wait for the next task. A flush task waits until every worker holds one
@@ -59,26 +39,8 @@ export default function handle(task: PoolTask): RunResult | Promise<void> {
 }
 
 function run(task: RunTask): RunResult {
-  const startUs = nowUs();
-  const session = sessionFor(task);
-  const inputs: Record<string, RuntimeTensor> = {};
-  for (const t of task.inputs) {
-    const data: TensorData = t.dtype === 'string'
-      ? (t.strings ?? [])
-      : typedArrayFor(t.dtype, t.buffer, t.byteOffset, t.byteLength);
-    inputs[t.name] = { dtype: t.dtype, shape: t.shape, data };
-  }
-  const out = session.runSync(inputs, task.outputs.length > 0 ? { outputs: task.outputs } : undefined);
-  const outputs: TaskOutput[] = [];
-  for (const [name, t] of Object.entries(out)) {
-    if (Array.isArray(t.data)) {
-      outputs.push({ name, dtype: t.dtype, shape: [...t.shape], buffer: new ArrayBuffer(0), byteOffset: 0, byteLength: 0, strings: t.data });
-    } else {
-      const view = t.data;
-      outputs.push({ name, dtype: t.dtype, shape: [...t.shape], buffer: view.buffer as ArrayBuffer, byteOffset: view.byteOffset, byteLength: view.byteLength });
-    }
-  }
-  const result: RunResult = { outputs, startUs, endUs: nowUs() };
+  const result = executeRun(sessions, task);
+  const outputs = result.outputs;
   spinner.touch();
   // Move output buffers instead of cloning them: a Transferable wrapper marked movable makes
   // Piscina put every buffer in the transfer list. A buffer can be listed once only.

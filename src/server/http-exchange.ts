@@ -8,10 +8,11 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { InferError, toInferError } from '../protocol/errors.js';
 import { STATUS_TEXT } from './status-text.js';
+import type { CancelSignal } from '../batching/index.js';
 
 export type Body = string | Uint8Array;
 
-export class HttpExchange {
+export class HttpExchange implements CancelSignal {
   readonly res: HttpResponse;
   readonly method: string;
   readonly url: string;
@@ -23,7 +24,8 @@ export class HttpExchange {
   readonly arrivalMs: number;
   aborted = false;
   finished = false;
-  readonly #abortController = new AbortController();
+  /** Listeners for a client disconnect (see CancelSignal); usually none or one. */
+  #abortListeners: Array<() => void> | undefined;
   #onFinish: ((status: number) => void) | undefined;
 
   constructor(res: HttpResponse, req: HttpRequest, nowMs: number) {
@@ -40,13 +42,27 @@ export class HttpExchange {
     this.contentLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : undefined;
     res.onAborted(() => {
       this.aborted = true;
-      this.#abortController.abort();
+      const listeners = this.#abortListeners;
+      this.#abortListeners = undefined;
+      if (listeners) for (const l of listeners) l();
     });
   }
 
-  /** Aborts when the client disconnects; queued work listens to drop itself. */
-  get signal(): AbortSignal {
-    return this.#abortController.signal;
+  /** Fires when the client disconnects; queued work listens to drop itself. The exchange is
+   *  its own CancelSignal: one fewer object per request than an AbortController. */
+  get signal(): CancelSignal {
+    return this;
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (this.aborted) return;
+    (this.#abortListeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const ls = this.#abortListeners;
+    const i = ls ? ls.indexOf(listener) : -1;
+    if (i >= 0) ls!.splice(i, 1);
   }
 
   onFinish(cb: (status: number) => void): void {

@@ -1,6 +1,7 @@
 // What the transport layer (HTTP, WebSocket) needs from the core. The server depends on this
 // interface only, so routes can be tested against the real core and nothing else.
 import type { InferRequest, InferResponse } from '../protocol/types.js';
+import type { CancelSignal } from '../batching/index.js';
 
 export interface TensorMetadata {
   name: string;
@@ -25,7 +26,7 @@ export interface RepositoryEntry {
 
 export interface InferOptions {
   /** Aborts when the client goes away: queued work is dropped, running work discarded. */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** performance.now() (ms) at arrival, so queue time includes body reading and decoding. */
   arrivalMs: number;
   /** Timeout from the X-Infergate-Timeout-Us style header, when the transport carries one. */

@@ -37,17 +37,17 @@ function fails(fn: () => unknown, message: string): void {
 test('defaults', () => {
   const cfg = resolve(REPO);
   assert.deepEqual({ ...cfg, sources: undefined }, {
-    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 1, spinUs: 0, spinInFlight: true, maxBodyBytes: 64 * 1024 * 1024,
+    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 4, inlineMaxComputeUs: 200, inlineMinIdleUs: 50, maxBodyBytes: 64 * 1024 * 1024,
     modelControlMode: 'none', logLevel: 'info', configFile: undefined,
-    // 2 cores, 1 worker: the worker's ORT threads take both cores.
-    modelDefaults: { runtime: { intra_op_threads: 2 } }, modelOverrides: {},
+    // 2 cores, 2 workers: one ORT thread each.
+    modelDefaults: { runtime: { intra_op_threads: 1 } }, modelOverrides: {},
     sources: undefined, warnings: [],
   });
   assert.equal(cfg.sources.modelRepository, 'flag');
   assert.equal(cfg.sources.port, 'default');
   assert.equal(Object.keys(cfg.sources).length, SERVE_OPTIONS.length);
-  // One core is left to the event loop.
-  assert.equal(resolve(REPO, {}, {}, 8).workers, 7);
+  // One worker per core.
+  assert.equal(resolve(REPO, {}, {}, 8).workers, 8);
   assert.equal(resolve(REPO, {}, {}, 1).workers, 1);
 });
 
@@ -66,6 +66,9 @@ test('every option validates with one message shape', () => {
     [['--workers', '0'], '--workers must be an integer in 1..256 (got "0")'],
     [['--spin-us', '-1'], '--spin-us must be an integer in 0..1000000 (got "-1")'],
     [['--spin-in-flight=sometimes'], '--spin-in-flight must be true or false (got "sometimes")'],
+    [['--inline-max-rows', '-1'], '--inline-max-rows must be an integer in 0..1000000 (got "-1")'],
+    [['--inline-max-compute-us', 'x'], '--inline-max-compute-us must be an integer in 0..1000000 (got "x")'],
+    [['--inline-min-idle-us', '1e9'], '--inline-min-idle-us must be an integer in 0..1000000 (got "1e9")'],
     [['--max-body-bytes', '1TiB'], '--max-body-bytes must be a byte count in 1..2147483648 (suffixes KiB, MiB, GiB) (got "1TiB")'],
     [['--max-body-bytes', '3GiB'], '--max-body-bytes must be a byte count in 1..2147483648 (suffixes KiB, MiB, GiB) (got "3GiB")'],
     [['--model-control-mode', 'poll'], '--model-control-mode must be one of none, explicit (got "poll")'],
@@ -107,7 +110,7 @@ test('values: forms accepted', () => {
   assert.equal(cfg.modelControlMode, 'explicit');
   assert.equal(cfg.logLevel, 'debug');
   assert.equal(cfg.host, '::');
-  assert.deepEqual(cfg.modelDefaults, { dynamic_batching: { shed_status: 429 }, runtime: { allow_spinning: true, intra_op_threads: 2 } });
+  assert.deepEqual(cfg.modelDefaults, { dynamic_batching: { shed_status: 429 }, runtime: { allow_spinning: true, intra_op_threads: 1 } });
   assert.equal(resolve([...REPO, '--max-body-bytes', '2gib']).maxBodyBytes, 2 * 1024 ** 3);
   assert.equal(resolve([...REPO, '--no-allow-spinning']).modelDefaults.runtime?.allow_spinning, false);
   assert.equal(resolve([...REPO, '--allow-spinning=false']).modelDefaults.runtime?.allow_spinning, false);
@@ -274,7 +277,7 @@ test('--help lists every option with its environment variable and default', () =
     assert.ok(text.includes(`env ${s.env!}`), `${s.env!} missing from help`);
     assert.ok(text.includes(`default ${s.defaultText}`), `default of --${s.flag} missing from help`);
   }
-  assert.match(text, /default max\(1, CPU cores - 1\) = 3 here/);
+  assert.match(text, /default CPU cores = 4 here/);
   assert.match(text, /default 500 \(built-in model default\)/);
   assert.match(text, /command-line flag > environment variable > config file \(--config\) > built-in default/);
   for (const k of OVERRIDABLE_KEYS) assert.ok(text.includes(k), `override key ${k} missing from help`);

@@ -1,6 +1,6 @@
 // Starts a real gateway in this process (uWS on a free port, a Piscina pool, the native addon)
 // over a model repository directory, for end-to-end tests over real sockets.
-import { WorkerPool } from '../../src/pool/pool.js';
+import { WorkerPool, type PoolOptions } from '../../src/pool/pool.js';
 import { ModelManager } from '../../src/models/manager.js';
 import { startServer, type RunningServer } from '../../src/server/app.js';
 
@@ -13,8 +13,10 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startTestGateway(repo: string, opts: { workers?: number; maxBodyBytes?: number; modelControlMode?: 'none' | 'explicit' } = {}): Promise<TestGateway> {
-  const pool = new WorkerPool({ workers: opts.workers ?? 1 });
+export async function startTestGateway(repo: string, opts: {
+  workers?: number; maxBodyBytes?: number; modelControlMode?: 'none' | 'explicit'; inline?: PoolOptions['inline'];
+} = {}): Promise<TestGateway> {
+  const pool = new WorkerPool({ workers: opts.workers ?? 1, inline: opts.inline });
   const logs: string[] = [];
   const manager = new ModelManager({ repository: repo, pool, modelControlMode: opts.modelControlMode ?? 'none', log: (l) => logs.push(l) });
   await manager.start();

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkerPool } from '../../src/pool/pool.js';
+import { InlinePolicy } from '../../src/pool/inline.js';
 import type { RunTask } from '../../src/pool/task.js';
 import { registryStats } from '../../src/runtime/index.js';
 import { buildRanker } from '../../scripts/gen-demo-models.js';
@@ -33,7 +34,7 @@ function task(k: number, key: string, inputName = 'features'): RunTask {
 }
 
 test('busy workers are counted and free listeners are told', async () => {
-  const pool = new WorkerPool({ workers: 2 });
+  const pool = new WorkerPool({ workers: 2, inline: { maxRows: 0 } });
   try {
     let freed = 0;
     pool.onFree(() => freed++);
@@ -53,7 +54,7 @@ test('busy workers are counted and free listeners are told', async () => {
 });
 
 test('an error raised in a worker rejects the caller with its message', async () => {
-  const pool = new WorkerPool({ workers: 1 });
+  const pool = new WorkerPool({ workers: 1, inline: { maxRows: 0 } });
   try {
     await assert.rejects(pool.run(task(1, 'pool-b', 'nope')), /nope/);
     // The worker survived and serves the next task.
@@ -80,7 +81,70 @@ test('announceUnload makes every worker drop its handle on the shared session', 
   }
 });
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A policy on a fake event-loop idle clock: quiet() makes the next dispatch see 1 ms of sleep. */
+function fakeQuiet(maxRows = 4) {
+  const clock = { idleMs: 0 };
+  const policy = new InlinePolicy({ maxRows, minIdleUs: 50 }, () => clock.idleMs);
+  return { policy, quiet: () => { clock.idleMs += 1; } };
+}
+
+test('a quiet pool runs a small batch inline, with the same result as a worker', async () => {
+  const { policy, quiet } = fakeQuiet();
+  const pool = new WorkerPool({ workers: 1, inline: policy });
+  try {
+    // Rows 0 (unknown, as in warm-up): the first run's one-off costs must not count as compute.
+    const viaWorker = await pool.run(task(3, 'pool-d'), 0, false);
+    assert.equal(viaWorker.inline, undefined);
+    quiet();
+    const inline = await pool.run(task(3, 'pool-d'), 3);
+    assert.equal(inline.inline, true);
+    assert.equal(pool.inlineRuns, 1);
+    assert.deepEqual(inline.outputs.map((o) => [o.name, o.shape]), [['score', [3, 1]]]);
+    const bytes = (r: typeof inline) => new Uint8Array(r.outputs[0]!.buffer, r.outputs[0]!.byteOffset, r.outputs[0]!.byteLength);
+    assert.deepEqual(bytes(inline), bytes(viaWorker));
+    // Straight after a dispatch the loop has not slept: the next batch goes to a worker.
+    const busy = await pool.run(task(3, 'pool-d'), 3);
+    assert.equal(busy.inline, undefined);
+    // Too many rows, or inline turned off: always a worker.
+    quiet();
+    assert.equal((await pool.run(task(5, 'pool-d'), 5)).inline, undefined);
+    assert.equal(pool.inlineRuns, 1);
+  } finally {
+    await pool.close();
+  }
+  const off = new WorkerPool({ workers: 1, inline: { maxRows: 0 } });
+  try {
+    await sleep(5);
+    assert.equal((await off.run(task(1, 'pool-e'), 1)).inline, undefined);
+    assert.equal(off.inlineRuns, 0);
+  } finally {
+    await off.close();
+  }
+});
+
+test('an inline error rejects like a worker error, and unload drops the inline handle', async () => {
+  const { policy, quiet } = fakeQuiet();
+  const pool = new WorkerPool({ workers: 1, inline: policy });
+  try {
+    quiet();
+    await assert.rejects(pool.run(task(1, 'pool-f', 'nope'), 1), /nope/);
+    assert.equal(pool.inlineRuns, 1);
+    quiet();
+    assert.equal((await pool.run(task(1, 'pool-f'), 1)).inline, true);
+    const refKey = Object.keys(registryStats().refs).find((k) => k.startsWith('pool-f'));
+    assert.ok(refKey, 'session registered by the inline run');
+    await pool.announceUnload('pool-f');
+    for (let i = 0; i < 200 && (registryStats().refs[refKey] ?? 0) > 0; i++) await sleep(5);
+    assert.equal(registryStats().refs[refKey] ?? 0, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('options are validated', () => {
   assert.throws(() => new WorkerPool({ workers: 0 }), /pool.workers must be a positive integer/);
   assert.throws(() => new WorkerPool({ workers: 1, spinUs: -1 }), /pool.spinUs must be a non-negative integer/);
+  assert.throws(() => new WorkerPool({ workers: 1, inline: { maxRows: 1.5 } }), /inline.maxRows must be a non-negative integer/);
 });

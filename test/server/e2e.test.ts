@@ -9,6 +9,7 @@ import { encodeBinaryRequest, decodeBinaryResponse } from '../../src/protocol/bi
 import type { InferRequest } from '../../src/protocol/types.js';
 import { WsConnection } from '../../bench/loadgen/ws-conn.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { InlinePolicy } from '../../src/pool/inline.js';
 import { makeTestRepo, seededRows } from '../helpers/fixtures.js';
 
 let gw: TestGateway;
@@ -236,4 +237,31 @@ test('concurrent requests are batched and each gets exactly its own rows back', 
   const total = /infergate_batch_requests_count\{model="ranker",version="1"\} (\d+)/.exec(metrics);
   assert.ok(m && total, 'batch histogram exported');
   assert.ok(Number(total![1]) > Number(m![1]), 'some batches held more than one request');
+});
+
+test('inline: small batches on a quiet gateway skip the worker, with the same numbers', async () => {
+  // A policy that always finds the event loop quiet (minIdleUs 0), so the path is certain.
+  const quiet = await startTestGateway(repo, { workers: 1, inline: new InlinePolicy({ maxRows: 4, minIdleUs: 0 }) });
+  try {
+    const scrape = async () => {
+      const text = await (await fetch(`${quiet.url}/metrics`)).text();
+      const inline = /infergate_inline_batches_total\{model="ranker",version="1"\} (\d+)/.exec(text);
+      const hops = /infergate_worker_hop_duration_us_count\{model="ranker",version="1"\} (\d+)/.exec(text);
+      return { inline: Number(inline?.[1] ?? 0), hops: Number(hops?.[1] ?? 0) };
+    };
+    const before = await scrape();
+    for (const k of [1, 4, 9]) {
+      const rows = seededRows(k, 128, 70 + k);
+      const r = await fetch(`${quiet.url}/v2/models/ranker/infer`, {
+        method: 'POST', headers: { 'Content-Type': 'application/x-flatbuffers' }, body: encodeFlatRequest(flatRequest(rows, k, `i${k}`)),
+      });
+      assert.equal(r.status, 200);
+      assertClose(f32(decodeFlatResponse(new Uint8Array(await r.arrayBuffer())).outputs[0]!.data), await expected(rows, k), `inline k=${k}`);
+    }
+    const after = await scrape();
+    assert.equal(after.inline - before.inline, 2, 'K=1 and K=4 ran inline');
+    assert.equal(after.hops - before.hops, 1, 'K=9 (over maxRows) took the worker hop');
+  } finally {
+    await quiet.close();
+  }
 });
