@@ -26,7 +26,7 @@ interface SuiteOptions {
 }
 
 function parse(argv: string[]): SuiteOptions {
-  const o: SuiteOptions = { durationS: 5, warmupS: 1, seed: 1, quick: false, skipGateway: false, systems: ['raw-peer', 'json-peer', 'infergate'],
+  const o: SuiteOptions = { durationS: 5, warmupS: 1, seed: 1, quick: false, skipGateway: false, systems: ['raw-peer', 'raw-peer-ort', 'json-peer', 'infergate'],
     gatewayArgs: [], peerThreads: 1, outDir: join(root, 'bench/results'), crossCheck: true };
   let durationSet = false, warmupSet = false;
   for (let i = 0; i < argv.length; i++) {
@@ -93,14 +93,18 @@ async function main(): Promise<void> {
     }
 
     for (const id of o.systems) {
-      const title = id === 'infergate' ? 'infergate (gateway)' : id === 'raw-peer' ? 'node:http + raw float32 + onnxruntime-node' : 'node:http + KServe JSON + onnxruntime-node';
+      const title = id === 'infergate' ? 'infergate (gateway)'
+        : id === 'raw-peer' || id === 'raw-peer-ort' ? 'node:http + raw float32 + onnxruntime-node' : 'node:http + KServe JSON + onnxruntime-node';
+      // raw-peer-ort: ORT's own defaults (threads 0 = every core, pool threads spinning), as the
+      // issue's baseline was measured. It buys K=1 latency and K=200 speed with a spinning core.
+      const peerThreads = id === 'raw-peer-ort' ? 0 : o.peerThreads;
       let server: ServerHandle;
       try {
         if (id === 'infergate') {
           if (o.skipGateway) throw new Error('skipped (--skip-gateway)');
           server = await startGateway(root, 'models', MODEL, o.gatewayArgs);
         } else {
-          server = await startPeer(root, `${id}.js`, ['--model', modelPath, '--threads', String(o.peerThreads), '--model-name', MODEL]);
+          server = await startPeer(root, id === 'raw-peer-ort' ? 'raw-peer.js' : `${id}.js`, ['--model', modelPath, '--threads', String(peerThreads), '--model-name', MODEL]);
         }
       } catch (e) {
         const why = (e as Error).message;
@@ -108,7 +112,8 @@ async function main(): Promise<void> {
         log(`${id}: NOT AVAILABLE: ${why}`);
         continue;
       }
-      systems.push({ id, title, available: true, note: id === 'infergate' ? 'default configuration' : `one session.run per request, ${o.peerThreads} intra-op thread(s)`, command: server.command });
+      systems.push({ id, title, available: true, note: id === 'infergate' ? 'default configuration'
+        : `one session.run per request, ${peerThreads === 0 ? "ORT's default threads (every core, spinning)" : `${peerThreads} intra-op thread(s), no spinning`}`, command: server.command });
       log(`${id}: ${server.command} at ${server.url}`);
       try {
         const bestRps = new Map<string, number>();

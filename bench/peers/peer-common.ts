@@ -3,7 +3,8 @@
 // the gateway), and the machine-readable "listening" line the suite waits for.
 //
 // Honesty rules for peers: the same model file and data as the gateway, ORT intra-op threads 1
-// by default (the gateway's default per worker), inter-op 1, no spinning tricks beyond ORT's
+// by default (the gateway's default per worker) or ORT's own defaults with --threads 0 (the
+// suite runs both and holds the gateway to the stronger), inter-op 1, no tricks beyond ORT's
 // defaults, and nothing skipped that a real server of that kind would do.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import ort from 'onnxruntime-node';
@@ -31,7 +32,7 @@ export function parsePeerArgs(argv: readonly string[], usage: string): PeerArgs 
   }
   if (a.model === '') throw new Error(`--model is required\n${usage}`);
   if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new Error('--port must be an integer in 0..65535');
-  if (!Number.isInteger(a.threads) || a.threads < 1) throw new Error('--threads must be a positive integer');
+  if (!Number.isInteger(a.threads) || a.threads < 0) throw new Error('--threads must be a non-negative integer (0 = ORT decides)');
   return a;
 }
 
@@ -43,8 +44,9 @@ export interface RankerSession {
 }
 
 export async function openSession(modelPath: string, threads: number): Promise<RankerSession> {
+  // threads 0: ORT's defaults, every core with spinning pool threads. 1: no pool thread at all.
   const session = await ort.InferenceSession.create(modelPath, {
-    intraOpNumThreads: threads,
+    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',

@@ -6,7 +6,7 @@ import type { SuiteResults, SuiteRun, SystemId } from './results.js';
 export const P99_BUDGET_US = 2000;
 
 /** The protocol each system's headline uses (its native, fastest wire format). */
-export const PRIMARY_PROTOCOL: Record<SystemId, string> = { infergate: 'flatbuffers', 'raw-peer': 'raw', 'json-peer': 'json' };
+export const PRIMARY_PROTOCOL: Record<SystemId, string> = { infergate: 'flatbuffers', 'raw-peer': 'raw', 'raw-peer-ort': 'raw', 'json-peer': 'json' };
 
 export interface SystemHeadline {
   system: SystemId;
@@ -58,22 +58,36 @@ export function ceilingBestRowsPerS(res: SuiteResults): { rowsPerS: number; batc
 
 const ratio = (a: number | null, b: number | null): number | null => (a !== null && b !== null && b > 0 ? a / b : null);
 
+/** Each target compares with the stronger raw peer on that figure (1 intra-op thread, or ORT's
+ *  defaults): the demanding reading of "the raw-body peer". */
+function strongerPeer(res: SuiteResults, value: (h: SystemHeadline) => number | null, higherIsBetter: boolean): { v: number | null; name: string } {
+  let out: { v: number | null; name: string } = { v: null, name: 'raw peer' };
+  for (const id of ['raw-peer', 'raw-peer-ort'] as const) {
+    const v = value(systemHeadline(res, id));
+    if (v === null) continue;
+    if (out.v === null || (higherIsBetter ? v > out.v : v < out.v)) out = { v, name: id === 'raw-peer' ? 'raw peer (1 thread)' : 'raw peer (ORT defaults)' };
+  }
+  return out;
+}
+
 export function targetChecks(res: SuiteResults): TargetCheck[] {
   const ig = systemHeadline(res, 'infergate');
-  const raw = systemHeadline(res, 'raw-peer');
+  const k1 = strongerPeer(res, (h) => h.k1MaxRps, true);
+  const k200 = strongerPeer(res, (h) => h.k200MaxRps, true);
+  const p50 = strongerPeer(res, (h) => h.k1P50AtOneUs, false);
   const ceil = ceilingBestRowsPerS(res);
   const check = (target: string, measured: number | null, goal: string, pass: (v: number) => boolean, detail: string): TargetCheck =>
     ({ target, measured, goal, met: measured === null ? null : pass(measured), detail });
   return [
-    check('K=1 max throughput (p99 <= 2 ms) vs raw-body peer', ratio(ig.k1MaxRpsInBudget, raw.k1MaxRps), '>= 4x', (v) => v >= 4,
-      `infergate ${fmtN(ig.k1MaxRpsInBudget)} req/s vs raw peer ${fmtN(raw.k1MaxRps)} req/s`),
-    check('K=200 max throughput vs raw-body peer', ratio(ig.k200MaxRps, raw.k200MaxRps), '>= 1.7x', (v) => v >= 1.7,
-      `infergate ${fmtN(ig.k200MaxRps)} req/s vs raw peer ${fmtN(raw.k200MaxRps)} req/s`),
+    check('K=1 max throughput (p99 <= 2 ms) vs raw-body peer', ratio(ig.k1MaxRpsInBudget, k1.v), '>= 4x', (v) => v >= 4,
+      `infergate ${fmtN(ig.k1MaxRpsInBudget)} req/s vs ${k1.name} ${fmtN(k1.v)} req/s`),
+    check('K=200 max throughput vs raw-body peer', ratio(ig.k200MaxRps, k200.v), '>= 1.7x', (v) => v >= 1.7,
+      `infergate ${fmtN(ig.k200MaxRps)} req/s vs ${k200.name} ${fmtN(k200.v)} req/s`),
     check('K=200 rows/s vs in-process ceiling', ratio(ig.k200MaxRowsPerS, ceil?.rowsPerS ?? null), '>= 0.75x', (v) => v >= 0.75,
       `infergate ${fmtN(ig.k200MaxRowsPerS)} rows/s vs ceiling ${fmtN(ceil?.rowsPerS ?? null)} rows/s` +
       (ceil ? ` (batch ${ceil.batch}, ${ceil.threads} intra-op thread${ceil.threads > 1 ? 's' : ''})` : '')),
-    check('K=1 p50 at 1 in flight vs raw-body peer', ratio(ig.k1P50AtOneUs, raw.k1P50AtOneUs), '<= 1.25x', (v) => v <= 1.25,
-      `infergate ${fmtN(ig.k1P50AtOneUs)} us vs raw peer ${fmtN(raw.k1P50AtOneUs)} us`),
+    check('K=1 p50 at 1 in flight vs raw-body peer', ratio(ig.k1P50AtOneUs, p50.v), '<= 1.25x', (v) => v <= 1.25,
+      `infergate ${fmtN(ig.k1P50AtOneUs)} us vs ${p50.name} ${fmtN(p50.v)} us`),
   ];
 }
 

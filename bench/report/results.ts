@@ -6,7 +6,9 @@ import type { LoadResult } from '../loadgen/result.js';
 
 export const SUITE_SCHEMA = 'infergate.bench-suite/1';
 
-export type SystemId = 'infergate' | 'raw-peer' | 'json-peer';
+/** raw-peer-ort: the raw peer with ORT's default threads (every core, spinning pool threads),
+ *  as issue 4's baseline table was measured; raw-peer: the same with 1 intra-op thread. */
+export type SystemId = 'infergate' | 'raw-peer' | 'raw-peer-ort' | 'json-peer';
 
 export interface SystemInfo {
   id: SystemId;

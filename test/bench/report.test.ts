@@ -64,6 +64,20 @@ test('targets: measured ratios against the raw peer and the ceiling, met or miss
   assert.deepEqual(t.map((x) => x.met), [true, false, true, true]);
 });
 
+test('targets: each ratio is taken against the stronger raw peer on that figure', () => {
+  const r = results();
+  r.systems.push({ id: 'raw-peer-ort', title: 'raw ort', available: true, note: '', command: 'z' });
+  r.runs.push(run('raw-peer-ort', 'raw', 'k1', 1, 9000, 60, 200), run('raw-peer-ort', 'raw', 'k1', 16, 9000, 1500, 3000),
+    run('raw-peer-ort', 'raw', 'k200', 1, 1200, 800, 1000));
+  const t = targetChecks(r);
+  // K=1 max: 1 thread is stronger (10,000); K=200: ORT defaults (1,200); p50: ORT defaults (60 us).
+  assert.deepEqual(t.map((x) => x.measured), [4.5, 1.25, 0.75, 2]);
+  assert.match(t[0]!.detail, /raw peer \(1 thread\) 10,000 req\/s/);
+  assert.match(t[1]!.detail, /raw peer \(ORT defaults\) 1,200 req\/s/);
+  assert.match(t[3]!.detail, /infergate 120 us vs raw peer \(ORT defaults\) 60 us/);
+  assert.deepEqual(t.map((x) => x.met), [true, false, true, false]);
+});
+
 test('markdown report: machine, shared-core warning, headline table, targets, plots', () => {
   const md = renderMarkdown(results(), 'svgs');
   assert.match(md, /# infergate bench: 2026-01-02 on box/);

@@ -37,7 +37,7 @@ function fails(fn: () => unknown, message: string): void {
 test('defaults', () => {
   const cfg = resolve(REPO);
   assert.deepEqual({ ...cfg, sources: undefined }, {
-    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 4, inlineMaxComputeUs: 200, inlineMinIdleUs: 50, maxBodyBytes: 64 * 1024 * 1024,
+    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 4, inlineMaxComputeUs: 200, inlineMinIdleUs: 1, maxBodyBytes: 64 * 1024 * 1024,
     modelControlMode: 'none', logLevel: 'info', configFile: undefined,
     // 2 cores, 2 workers: one ORT thread each.
     modelDefaults: { runtime: { intra_op_threads: 1 } }, modelOverrides: {},
