@@ -25,6 +25,8 @@ export interface ServerMetrics {
   /** Delta of a *request_success* counter, to cross-check the client's count. */
   requestSuccessDelta: number | null;
   batchSize: { family: string; buckets: BatchBucket[]; batches: number; meanRows: number | null } | null;
+  /** Delta of an *inline_batches_total* counter: batches run on the HTTP thread (no hop). */
+  inlineBatches?: number | null;
   /** How long after the window opened the "before" snapshot came back (its skew, in ms). */
   snapshotLagMs?: number;
 }
@@ -94,12 +96,14 @@ export function serverDelta(before: readonly Sample[], after: readonly Sample[],
     return f === undefined ? null : means[f]!;
   };
   const successKey = [...b.keys()].find((k) => /request_success(_total)?$/.test(k));
+  const inlineKey = [...b.keys()].find((k) => /inline_batches(_total)?$/.test(k));
   return {
     means,
     queueMeanUs: pick(/queue.*(duration|time|latency)/),
     computeMeanUs: pick(/compute.*(duration|time|latency)/),
     requestSuccessDelta: successKey === undefined ? null : delta(successKey),
     batchSize: batchSizeDelta(a, b),
+    inlineBatches: inlineKey === undefined ? null : delta(inlineKey),
   };
 }
 

@@ -134,13 +134,17 @@ function breakdown(res: SuiteResults): string[] {
   const L = ['## Where the time goes at 1 request in flight (infergate)', '',
     'Means in microseconds. Client = the load generator\'s mean latency; the other columns are the gateway\'s own means from /metrics ' +
     'over the same window (per request, except compute and worker hop, which the gateway records per batch; at 1 in flight a batch is one request). ' +
+    'Inline = share of batches run on the HTTP thread because the gateway was quiet (src/pool/inline.ts); the worker hop is the mean over the other batches only, which at 1 in flight are few and include the ones that met a busy loop. ' +
     (total ? `Outside the server = client - ${shortName(total)}: network, HTTP framing and the load generator.` : ''), '',
-    `| protocol | workload | client p50 | client mean | ${families.map(shortName).join(' | ')}${total ? ' | outside the server' : ''} |`,
-    `|---|---|---|---|${families.map(() => '---|').join('')}${total ? '---|' : ''}`];
+    `| protocol | workload | client p50 | client mean | inline | ${families.map(shortName).join(' | ')}${total ? ' | outside the server' : ''} |`,
+    `|---|---|---|---|---|${families.map(() => '---|').join('')}${total ? '---|' : ''}`];
   for (const r of runs) {
     const x = r.result!;
     const m = x.server!.means;
-    L.push(`| ${r.protocol} | ${r.workload} | ${fmtN(x.latencyUs.p50)} | ${fmtN(x.latencyUs.mean)} | ${families.map((f) => fmtN(m[f] ?? null)).join(' | ')}` +
+    const batches = x.server!.batchSize?.batches ?? 0;
+    const inline = x.server!.inlineBatches;
+    const inlinePct = inline !== null && inline !== undefined && batches > 0 ? `${Math.round((inline / batches) * 100)}%` : '-';
+    L.push(`| ${r.protocol} | ${r.workload} | ${fmtN(x.latencyUs.p50)} | ${fmtN(x.latencyUs.mean)} | ${inlinePct} | ${families.map((f) => fmtN(m[f] ?? null)).join(' | ')}` +
       `${total ? ` | ${fmtN(m[total] !== undefined ? x.latencyUs.mean - m[total]! : null)}` : ''} |`);
   }
   L.push('');

@@ -18,6 +18,7 @@ infergate_batch_size_bucket{model="ranker",le="8"} 6
 infergate_batch_size_bucket{model="ranker",le="+Inf"} 6
 infergate_batch_size_sum{model="ranker"} 20
 infergate_batch_size_count{model="ranker"} 6
+infergate_inline_batches_total{model="ranker",version="1"} 2
 `;
 const after = `infergate_queue_duration_us_sum{model="ranker"} 4000
 infergate_queue_duration_us_count{model="ranker"} 40
@@ -32,6 +33,7 @@ infergate_batch_size_bucket{model="ranker",le="8"} 9
 infergate_batch_size_bucket{model="ranker",le="+Inf"} 10
 infergate_batch_size_sum{model="ranker"} 120
 infergate_batch_size_count{model="ranker"} 10
+infergate_inline_batches_total{model="ranker",version="1"} 5
 `;
 
 test('parsePrometheus reads names, labels (with escapes) and special values; skips comments and junk', () => {
@@ -54,9 +56,10 @@ test('serverDelta: per-request means in us, only the model asked for, batch size
   assert.equal(d.batchSize.batches, 4);
   assert.equal(d.batchSize.meanRows, 25);
   assert.equal(d.means['infergate_batch_size'], undefined, 'batch size is not a duration mean');
+  assert.equal(d.inlineBatches, 3, 'batches run inline in the window');
 });
 
 test('serverDelta tolerates a server without any known family', () => {
   const d = serverDelta(parsePrometheus('process_cpu_seconds_total 1\n'), parsePrometheus('process_cpu_seconds_total 2\n'), 'ranker');
-  assert.deepEqual(d, { means: {}, queueMeanUs: null, computeMeanUs: null, requestSuccessDelta: null, batchSize: null });
+  assert.deepEqual(d, { means: {}, queueMeanUs: null, computeMeanUs: null, requestSuccessDelta: null, batchSize: null, inlineBatches: null });
 });
