@@ -118,6 +118,7 @@ export class ModelVersionHost {
       throw err('IG_MODEL_NOT_READY', `model "${this.name}" version ${this.version} is not ready${this.error ? `: ${this.error}` : ''}`);
     }
     const v = validateRequest(req, { name: this.name, inputs: this.inputs, outputs: this.outputs, maxBatchSize: this.config.maxBatchSize });
+    this.#deps.pool.noteArrival();
     const result = await batcher.submit({
       rows: v.rows,
       signature: this.config.maxBatchSize > 0 ? batchSignature(v.inputs) : '',

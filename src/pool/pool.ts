@@ -86,6 +86,11 @@ export class WorkerPool {
     return this.#inFlight;
   }
 
+  /** Counts a request reaching a model, for the inline policy's recheck (see inline.ts). */
+  noteArrival(): void {
+    this.#inline.noteArrival();
+  }
+
   /** Batches that ran on the calling thread instead of a worker. */
   get inlineRuns(): number {
     return this.#inlineRuns;
@@ -106,7 +111,15 @@ export class WorkerPool {
   async run(task: RunTask, rows = 0, allowInline = true): Promise<RunResult> {
     if (this.#closed) throw new Error('worker pool is closed');
     const id = task.model.id;
-    if (this.#inline.admit(id, rows, this.#inFlight) && allowInline && cpuOnly(task)) {
+    let verdict = allowInline && cpuOnly(task) ? this.#inline.admit(id, rows, this.#inFlight) : 'worker';
+    if (verdict === 'recheck') {
+      // Let every request that is already readable be read first (see inline.ts, step 2).
+      const mark = this.#inline.arrivals;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.#closed) throw new Error('worker pool is closed');
+      verdict = this.#inline.recheck(mark, this.#inFlight) ? 'inline' : 'worker';
+    }
+    if (verdict === 'inline') {
       this.#inlineRuns++;
       const result = executeRun(this.#mainSessions, task);
       this.#inline.observe(id, rows, result.endUs - result.startUs);
