@@ -20,13 +20,18 @@ import { SUITE_SCHEMA, type CrossCheck, type SuiteResults, type SuiteRun, type S
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MODEL = 'ranker';
 
+/** The gateway's latency mode (README, Configuration): one worker whose second ORT thread spins
+ *  between runs, the same trade the ORT-defaults raw peer makes (a core kept busy for a lower
+ *  p50 at low load, and less K=1 throughput under load). Small batches run inline. */
+const LATENCY_MODE_ARGS = ['--workers', '1', '--intra-op-threads', '2', '--allow-spinning'];
+
 interface SuiteOptions {
   durationS: number; warmupS: number; seed: number; quick: boolean; skipGateway: boolean;
   systems: SystemId[]; gatewayArgs: string[]; peerThreads: number; outDir: string; crossCheck: boolean;
 }
 
 function parse(argv: string[]): SuiteOptions {
-  const o: SuiteOptions = { durationS: 5, warmupS: 1, seed: 1, quick: false, skipGateway: false, systems: ['raw-peer', 'raw-peer-ort', 'json-peer', 'infergate'],
+  const o: SuiteOptions = { durationS: 5, warmupS: 1, seed: 1, quick: false, skipGateway: false, systems: ['raw-peer', 'raw-peer-ort', 'json-peer', 'infergate', 'infergate-latency'],
     gatewayArgs: [], peerThreads: 1, outDir: join(root, 'bench/results'), crossCheck: true };
   let durationSet = false, warmupSet = false;
   for (let i = 0; i < argv.length; i++) {
@@ -93,16 +98,16 @@ async function main(): Promise<void> {
     }
 
     for (const id of o.systems) {
-      const title = id === 'infergate' ? 'infergate (gateway)'
+      const title = id === 'infergate' ? 'infergate (gateway)' : id === 'infergate-latency' ? 'infergate, latency mode'
         : id === 'raw-peer' || id === 'raw-peer-ort' ? 'node:http + raw float32 + onnxruntime-node' : 'node:http + KServe JSON + onnxruntime-node';
       // raw-peer-ort: ORT's own defaults (threads 0 = every core, pool threads spinning), as the
       // issue's baseline was measured. It buys K=1 latency and K=200 speed with a spinning core.
       const peerThreads = id === 'raw-peer-ort' ? 0 : o.peerThreads;
       let server: ServerHandle;
       try {
-        if (id === 'infergate') {
+        if (id === 'infergate' || id === 'infergate-latency') {
           if (o.skipGateway) throw new Error('skipped (--skip-gateway)');
-          server = await startGateway(root, 'models', MODEL, o.gatewayArgs);
+          server = await startGateway(root, 'models', MODEL, id === 'infergate' ? o.gatewayArgs : [...o.gatewayArgs, ...LATENCY_MODE_ARGS]);
         } else {
           server = await startPeer(root, id === 'raw-peer-ort' ? 'raw-peer.js' : `${id}.js`, ['--model', modelPath, '--threads', String(peerThreads), '--model-name', MODEL]);
         }
@@ -113,6 +118,7 @@ async function main(): Promise<void> {
         continue;
       }
       systems.push({ id, title, available: true, note: id === 'infergate' ? 'default configuration'
+        : id === 'infergate-latency' ? `${LATENCY_MODE_ARGS.join(' ')}: one ORT pool thread spinning, as the ORT-defaults peer's`
         : `one session.run per request, ${peerThreads === 0 ? "ORT's default threads (every core, spinning)" : `${peerThreads} intra-op thread(s), no spinning`}`, command: server.command });
       log(`${id}: ${server.command} at ${server.url}`);
       try {

@@ -7,7 +7,7 @@ import type { LoadResult } from '../loadgen/result.js';
 import type { SuiteResults, SuiteRun, SystemId } from './results.js';
 import { barChart, lineChart, PALETTE, type Series } from './svg.js';
 
-const SYSTEM_ORDER: SystemId[] = ['infergate', 'raw-peer', 'raw-peer-ort', 'json-peer'];
+const SYSTEM_ORDER: SystemId[] = ['infergate', 'infergate-latency', 'raw-peer', 'raw-peer-ort', 'json-peer'];
 
 /** Stable colour per (system, protocol) line across every plot. */
 function lineKeys(res: SuiteResults): string[] {

@@ -78,6 +78,18 @@ test('targets: each ratio is taken against the stronger raw peer on that figure'
   assert.deepEqual(t.map((x) => x.met), [true, false, true, false]);
 });
 
+test('targets: the latency mode gets its own p50 row, only when it was measured', () => {
+  const r = results();
+  assert.equal(targetChecks(r).length, 4);
+  r.systems.push({ id: 'infergate-latency', title: 'gw latency', available: true, note: '', command: 'w' });
+  r.runs.push(run('infergate-latency', 'flatbuffers', 'k1', 1, 8000, 110, 300));
+  const t = targetChecks(r);
+  assert.equal(t.length, 5);
+  assert.equal(t[4]!.measured, 1.1);
+  assert.equal(t[4]!.met, true);
+  assert.match(t[4]!.detail, /latency mode 110 us vs raw peer \(1 thread\) 100 us/);
+});
+
 test('markdown report: machine, shared-core warning, headline table, targets, plots', () => {
   const md = renderMarkdown(results(), 'svgs');
   assert.match(md, /# infergate bench: 2026-01-02 on box/);
