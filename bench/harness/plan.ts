@@ -1,7 +1,7 @@
 // What the default suite measures, per system. Closed-loop concurrency sweeps give the
 // latency-vs-throughput curves and the maximum; open-loop points at fractions of that maximum
 // show latency at a steady offered load. Sized so the whole default suite takes about 5
-// minutes on 2 cores (43 points of 5 s + 1 s warm-up; 291 s measured). The K=1 sweeps include
+// minutes on 2 cores (46 points of 5 s + 1 s warm-up; 310 s measured). The K=1 sweeps include
 // 8 in flight because the p99 <= 2 ms bound falls between 4 and 16 on this machine.
 import type { SystemId } from '../report/results.js';
 
