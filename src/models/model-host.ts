@@ -110,6 +110,8 @@ export class ModelVersionHost {
     const pool = this.#deps.pool;
     await Promise.all(Array.from({ length: pool.workers }, () => pool.run(task(sets[0]!), 0, false)));
     for (const inputs of sets.slice(1)) await pool.run(task(inputs), 0, false);
+    // And the HTTP thread, which runs small batches inline while the gateway is quiet.
+    pool.warmInline(task(sets[0]!), sets[0]![0]?.shape[0] ?? 0);
   }
 
   async infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number): Promise<InferResponse> {

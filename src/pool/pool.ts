@@ -146,6 +146,17 @@ export class WorkerPool {
     }
   }
 
+  /** Warm-up for inline execution: runs `task` (of `rows` rows) on this thread twice. The
+   *  first opens the thread's handle and pays the one-off costs; the second, warm, seeds the
+   *  compute guard (see inline.ts), so that a model too slow for the event loop never runs
+   *  inline, not even its first request. No-op when inline is off. */
+  warmInline(task: RunTask, rows: number): void {
+    if (this.#inline.options.maxRows === 0 || !cpuOnly(task)) return;
+    executeRun(this.#mainSessions, task);
+    const warm = executeRun(this.#mainSessions, task);
+    this.#inline.observe(task.model.id, rows, warm.endUs - warm.startUs);
+  }
+
   /** Tells every worker to drop its handle on a model's session; resolves once each has had
    *  the chance to (idle workers are woken with a flush task). */
   async announceUnload(id: string): Promise<void> {

@@ -150,6 +150,30 @@ test('an inline error rejects like a worker error, and unload drops the inline h
   }
 });
 
+test('warmInline opens the main thread handle and seeds the compute guard', async () => {
+  // A guard of 0 us: once a warm run has been measured, nothing is fast enough to run inline.
+  const clock = { idleMs: 0 };
+  const policy = new InlinePolicy({ maxRows: 4, minIdleUs: 50, maxComputeUs: 0 }, () => clock.idleMs);
+  const pool = new WorkerPool({ workers: 1, inline: policy });
+  try {
+    pool.warmInline(task(1, 'pool-g'), 1);
+    const refKey = Object.keys(registryStats().refs).find((k) => k.startsWith('pool-g'));
+    assert.ok(refKey, 'the main thread opened its handle');
+    clock.idleMs += 1;
+    assert.equal((await pool.run(task(1, 'pool-g'), 1)).inline, undefined);
+    assert.equal(pool.inlineRuns, 0);
+  } finally {
+    await pool.close();
+  }
+  const off = new WorkerPool({ workers: 1, inline: { maxRows: 0 } });
+  try {
+    off.warmInline(task(1, 'pool-h'), 1);
+    assert.equal(Object.keys(registryStats().refs).find((k) => k.startsWith('pool-h')), undefined, 'inline off: no main handle');
+  } finally {
+    await off.close();
+  }
+});
+
 test('options are validated', () => {
   assert.throws(() => new WorkerPool({ workers: 0 }), /pool.workers must be a positive integer/);
   assert.throws(() => new WorkerPool({ workers: 1, spinUs: -1 }), /pool.spinUs must be a non-negative integer/);
