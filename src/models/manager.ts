@@ -7,7 +7,7 @@ import type { InferRequest, InferResponse } from '../protocol/types.js';
 import { SabPool } from '../batching/index.js';
 import type { WorkerPool } from '../pool/pool.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/gateway-metrics.js';
-import type { InferenceService, InferOptions, ModelMetadata, RepositoryEntry } from '../server/service.js';
+import type { InferenceService, InferOptions, ModelMetadata, RepositoryEntry, WireStage } from '../server/service.js';
 import { ConfigError } from './config.js';
 import { scanModel, scanRepository, type ScanOptions, type ScannedModel } from './repository-scan.js';
 import { ModelVersionHost } from './model-host.js';
@@ -204,6 +204,11 @@ export class ModelManager implements InferenceService {
     await Promise.all([...entry.versions.values()].map((h) => h.unload()));
   }
 
+  observeWire(stage: WireStage, format: string, us: number): void {
+    const m = stage === 'read' ? this.metrics.bodyReadDuration : stage === 'decode' ? this.metrics.decodeDuration : this.metrics.encodeDuration;
+    m.observe(wireLabels(format), us);
+  }
+
   metricsText(): string {
     return this.metrics.registry.render();
   }
@@ -219,4 +224,12 @@ export class ModelManager implements InferenceService {
   host(name: string, version = ''): ModelVersionHost {
     return this.#resolve(name, version);
   }
+}
+
+/** Frozen label objects, one per format: the metrics layer caches its formatted key by identity. */
+const WIRE_LABELS = new Map<string, Readonly<{ format: string }>>();
+function wireLabels(format: string): Readonly<{ format: string }> {
+  let l = WIRE_LABELS.get(format);
+  if (!l) WIRE_LABELS.set(format, (l = Object.freeze({ format })));
+  return l;
 }

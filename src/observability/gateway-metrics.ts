@@ -12,6 +12,11 @@ export function createGatewayMetrics() {
     requestSuccess: registry.counter('infergate_request_success_total', 'Inference requests answered successfully'),
     requestFailure: registry.counter('infergate_request_failure_total', 'Inference requests answered with an error, by code'),
     requestDuration: registry.histogram('infergate_request_duration_us', 'Arrival to response, microseconds', LATENCY_BUCKETS_US),
+    // The wire stages, by format, so the 1-in-flight breakdown shows every step: reading the
+    // body (HTTP only), decoding it, and encoding the answer.
+    bodyReadDuration: registry.histogram('infergate_body_read_duration_us', 'Arrival to whole body read (HTTP), microseconds', LATENCY_BUCKETS_US),
+    decodeDuration: registry.histogram('infergate_decode_duration_us', 'Request decoding (FlatBuffers, JSON or binary extension), microseconds', LATENCY_BUCKETS_US),
+    encodeDuration: registry.histogram('infergate_encode_duration_us', 'Response encoding, microseconds', LATENCY_BUCKETS_US),
     queueDuration: registry.histogram('infergate_queue_duration_us', 'Arrival to batch dispatch, microseconds', LATENCY_BUCKETS_US),
     computeDuration: registry.histogram('infergate_compute_duration_us', 'ONNX Runtime run per batch (worker or inline), microseconds', LATENCY_BUCKETS_US),
     hopDuration: registry.histogram('infergate_worker_hop_duration_us', 'Dispatch to result minus compute (thread hop both ways), per batch run in a worker, microseconds', LATENCY_BUCKETS_US),

@@ -69,12 +69,18 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
       try {
         format = detectFormat(ex);
         const body = await readBody(ex, opts.maxBodyBytes);
+        const readMs = performance.now();
         const request = decodeRequest(ex, format, body, model, version);
+        const decodedMs = performance.now();
+        service.observeWire('read', format, (readMs - ex.arrivalMs) * 1000);
+        service.observeWire('decode', format, (decodedMs - readMs) * 1000);
         id = request.id;
         const timeoutHeader = ex.headers.get('x-infergate-timeout-us');
         const headerTimeoutUs = timeoutHeader !== undefined && /^\d+$/.test(timeoutHeader) ? Number(timeoutHeader) : undefined;
         const response = await service.infer(request, { signal: ex.signal, arrivalMs: ex.arrivalMs, headerTimeoutUs });
+        const encodeMs = performance.now();
         const encoded = encodeResponse(format, request, response);
+        service.observeWire('encode', format, (performance.now() - encodeMs) * 1000);
         ex.finish(200, { 'Content-Type': encoded.contentType, ...encoded.headers }, encoded.bytes);
       } catch (e) {
         ex.finishError(e, encodeError(format, e, id, model));

@@ -48,4 +48,8 @@ export interface InferenceService {
     unload(name: string): Promise<void>;
   };
   metricsText(): string;
+  /** Records how long one wire stage of a request took, by wire format. */
+  observeWire(stage: WireStage, format: string, us: number): void;
 }
+
+export type WireStage = 'read' | 'decode' | 'encode';

@@ -91,6 +91,7 @@ export function attachStream(app: TemplatedApp, service: InferenceService, parti
       let model = '';
       try {
         const request = decodeFlatRequest(body);
+        service.observeWire('decode', 'ws', (performance.now() - arrivalMs) * 1000);
         id = request.id;
         model = request.modelName;
         if (model === '') throw err('IG_BAD_REQUEST', 'stream requests must name their model (model_name)');
@@ -103,7 +104,10 @@ export function attachStream(app: TemplatedApp, service: InferenceService, parti
         service.infer(request, { signal: ac.signal, arrivalMs }).then(
           (response) => {
             c.inFlight.delete(seq);
-            sendFrame(ws, encodeFlatResponse(response));
+            const encodeMs = performance.now();
+            const frame = encodeFlatResponse(response);
+            service.observeWire('encode', 'ws', (performance.now() - encodeMs) * 1000);
+            sendFrame(ws, frame);
           },
           (e: unknown) => {
             c.inFlight.delete(seq);

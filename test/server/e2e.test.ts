@@ -239,6 +239,25 @@ test('concurrent requests are batched and each gets exactly its own rows back', 
   assert.ok(Number(total![1]) > Number(m![1]), 'some batches held more than one request');
 });
 
+test('/metrics breaks each request into wire stages by format: body read, decode, encode', async () => {
+  const count = async (family: string, format: string): Promise<number> => {
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    const m = new RegExp(`${family}_count\\{format="${format}"\\} (\\d+)`).exec(text);
+    return Number(m?.[1] ?? 0);
+  };
+  const before = await Promise.all([count('infergate_body_read_duration_us', 'flatbuffers'), count('infergate_decode_duration_us', 'flatbuffers'),
+    count('infergate_encode_duration_us', 'flatbuffers'), count('infergate_decode_duration_us', 'json')]);
+  const rows = seededRows(1, 128, 5);
+  const r = await fetch(`${gw.url}/v2/models/ranker/infer`, {
+    method: 'POST', headers: { 'Content-Type': 'application/x-flatbuffers' }, body: encodeFlatRequest(flatRequest(rows, 1, 'w1')),
+  });
+  assert.equal(r.status, 200);
+  await r.arrayBuffer();
+  const after = await Promise.all([count('infergate_body_read_duration_us', 'flatbuffers'), count('infergate_decode_duration_us', 'flatbuffers'),
+    count('infergate_encode_duration_us', 'flatbuffers'), count('infergate_decode_duration_us', 'json')]);
+  assert.deepEqual(after.map((v, i) => v - before[i]!), [1, 1, 1, 0]);
+});
+
 test('inline: small batches on a quiet gateway skip the worker, with the same numbers', async () => {
   // A policy that always finds the event loop quiet (minIdleUs 0), so the path is certain. The
   // compute guard is lifted: on a loaded test machine a cold first run can exceed 200 us, and
