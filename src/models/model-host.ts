@@ -1,7 +1,8 @@
 // One loaded model version: its shared ORT session (main-thread handle, for metadata), its
 // dynamic batcher, and the executor that turns a batch into one pool task. The request path is:
 //   validateRequest -> batcher.submit -> (decide) -> execute: assemble into a pooled
-//   SharedArrayBuffer -> worker runSync -> slice outputs back per request -> InferResponse.
+//   SharedArrayBuffer -> worker runSync (or, while the gateway is quiet, runSync on this thread:
+//   src/pool/inline.ts) -> slice outputs back per request -> InferResponse.
 import { performance } from 'node:perf_hooks';
 import { Session } from '../runtime/index.js';
 import type { ModelDescription } from '../runtime/types.js';

@@ -1,7 +1,7 @@
 // The worker pool facade: a thin layer over Piscina that knows how many tasks are in flight, so
 // the batcher can ask "is a worker idle?" and be told when one frees up. One task carries one
-// whole batch; the pool never sees individual requests.
-import { availableParallelism } from 'node:os';
+// whole batch; the pool never sees individual requests. While the gateway is quiet, a small
+// batch runs on the calling thread instead (inline.ts decides, execute.ts runs it).
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { FlushTask, PoolTask, RunResult, RunTask } from './task.js';
@@ -183,9 +183,4 @@ export class WorkerPool {
 function cpuOnly(task: RunTask): boolean {
   const eps = task.model.options.executionProviders;
   return eps === undefined || eps.every((p) => p.name === 'cpu');
-}
-
-/** Default worker count: one per core, each with one ORT thread (see the --workers help). */
-export function defaultWorkerCount(): number {
-  return Math.max(1, availableParallelism());
 }
