@@ -7,6 +7,8 @@
 #include <string>
 
 #include "errors.h"
+#include "idle_spin.h"
+#include "js_util.h"
 #include "session_registry.h"
 #include "session_wrap.h"
 
@@ -45,6 +47,52 @@ Napi::Value AvailableProviders(const Napi::CallbackInfo& info) {
   });
 }
 
+// idleSpinStart(threads, windowUs): see idle_spin.h.
+Napi::Value IdleSpinStartJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guard(env, "IG_INTERNAL", [&]() -> Napi::Value {
+    auto intArg = [&](size_t i, const char* what) -> double {
+      if (info.Length() <= i || !info[i].IsNumber()) {
+        throw TypeErr("IG_BAD_REQUEST", std::string("idleSpinStart: ") + what + " must be an integer (got " +
+                                            (info.Length() <= i ? std::string("nothing") : JsTypeName(info[i])) + ")");
+      }
+      double v = info[i].As<Napi::Number>().DoubleValue();
+      if (!(v == static_cast<double>(static_cast<int64_t>(v))) || v < -1e12 || v > 1e12) {
+        throw RangeErr("IG_BAD_REQUEST", std::string("idleSpinStart: ") + what + " must be an integer");
+      }
+      return v;
+    };
+    double threads = intArg(0, "threads");
+    double windowUs = intArg(1, "windowUs");
+    if (threads > 1e6 || threads < -1e6) throw RangeErr("IG_BAD_REQUEST", "idleSpinStart: threads out of range");
+    IdleSpinStart(static_cast<int>(threads), static_cast<int64_t>(windowUs));
+    return env.Undefined();
+  });
+}
+
+Napi::Value IdleSpinTouchJs(const Napi::CallbackInfo& info) {
+  IdleSpinTouch();
+  return info.Env().Undefined();
+}
+
+Napi::Value IdleSpinStopJs(const Napi::CallbackInfo& info) {
+  IdleSpinStop();
+  return info.Env().Undefined();
+}
+
+Napi::Value IdleSpinStatsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  IdleSpinStats st = IdleSpinSnapshot();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("threads", st.threads);
+  out.Set("sleeping", st.sleeping);
+  out.Set("windowUs", static_cast<double>(st.windowUs));
+  out.Set("touches", static_cast<double>(st.touches));
+  out.Set("spinSeconds", st.spinSeconds);
+  out.Set("policy", st.policy);
+  return out;
+}
+
 Napi::Value OrtVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), OrtGetApiBase()->GetVersionString());
 }
@@ -65,6 +113,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Session", session);
   exports.Set("registryStats", Napi::Function::New<RegistryStats>(env, "registryStats"));
   exports.Set("availableProviders", Napi::Function::New<AvailableProviders>(env, "availableProviders"));
+  exports.Set("idleSpinStart", Napi::Function::New<IdleSpinStartJs>(env, "idleSpinStart"));
+  exports.Set("idleSpinTouch", Napi::Function::New<IdleSpinTouchJs>(env, "idleSpinTouch"));
+  exports.Set("idleSpinStop", Napi::Function::New<IdleSpinStopJs>(env, "idleSpinStop"));
+  exports.Set("idleSpinStats", Napi::Function::New<IdleSpinStatsJs>(env, "idleSpinStats"));
   exports.Set("ortVersion", Napi::Function::New<OrtVersion>(env, "ortVersion"));
   exports.Set("ortApiVersion", Napi::Number::New(env, ORT_API_VERSION));
   return exports;

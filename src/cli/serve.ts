@@ -16,6 +16,8 @@ export async function serve(cfg: ServeConfig): Promise<number> {
   const pool = new WorkerPool({
     workers: cfg.workers, spinUs: cfg.spinUs, spinInFlight: cfg.spinInFlight,
     inline: { maxRows: cfg.inlineMaxRows, maxComputeUs: cfg.inlineMaxComputeUs, minIdleUs: cfg.inlineMinIdleUs },
+    quietSpinUs: cfg.quietSpinUs,
+    idleSpin: { threads: cfg.idleSpinThreads, windowUs: cfg.idleSpinWindowUs },
   });
   const manager = new ModelManager({
     repository: cfg.modelRepository,
@@ -32,6 +34,10 @@ export async function serve(cfg: ServeConfig): Promise<number> {
     throw e;
   }
   log.info(`loading models from ${cfg.modelRepository} with ${cfg.workers} worker(s)`);
+  const spin = pool.idleSpinStats();
+  log.info(spin.threads > 0
+    ? `idle spinners: ${spin.threads} thread(s), ${cfg.idleSpinWindowUs} us after each request (--idle-spin-threads 0 turns them off)`
+    : 'idle spinners: off');
   try {
     await manager.start();
   } catch (e) {

@@ -45,6 +45,8 @@ export class ModelManager implements InferenceService {
     this.#opts = opts;
     this.metrics = opts.metrics ?? createGatewayMetrics();
     this.metrics.inFlightBatches.collect({}, () => opts.pool.inFlight);
+    this.metrics.idleSpinSeconds.collect({}, () => opts.pool.idleSpinStats().spinSeconds);
+    this.metrics.idleSpinThreads.collect({}, () => opts.pool.idleSpinStats().threads);
     this.repository = opts.modelControlMode === 'explicit'
       ? { index: () => this.index(), load: (n) => this.loadModel(n), unload: (n) => this.unloadModel(n) }
       : undefined;

@@ -10,6 +10,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { Spinner } from './spin.js';
 import { dropSession, executeRun, type SessionHandles } from './execute.js';
 import { InlinePolicy, type InlineOptions } from './inline.js';
+import { idleSpin } from '../runtime/index.js';
 
 export interface PoolOptions {
   workers: number;
@@ -26,6 +27,13 @@ export interface PoolOptions {
   /** Small batches run on the calling thread while the gateway is quiet (see inline.ts);
    *  maxRows 0 turns it off. Tests may pass a policy with a fake idle clock. */
   inline?: Partial<InlineOptions> | InlinePolicy;
+  /** After a batch ran inline, the event loop polls instead of sleeping for this long (default
+   *  0), so the next request meets a running thread with warm caches. A batch sent to a worker
+   *  without spinInFlight ends the window: its ORT threads need the cores. */
+  quietSpinUs?: number;
+  /** Idle spinners (native/idle_spin.h) kept spinning for windowUs after each arrival; they
+   *  are process-wide, so give them to one pool only. Default none. */
+  idleSpin?: { threads: number; windowUs: number };
 }
 
 /** Off by default. Measured on a 2-core VM shared with the load generator: spinning trims the
@@ -50,6 +58,8 @@ export class WorkerPool {
   /** The main thread's own session handles, for inline runs. */
   readonly #mainSessions: SessionHandles = new Map();
   #inlineRuns = 0;
+  readonly #idleSpin: boolean;
+  readonly #quietSpinUs: number;
 
   constructor(opts: PoolOptions) {
     if (!Number.isInteger(opts.workers) || opts.workers < 1) {
@@ -59,8 +69,15 @@ export class WorkerPool {
     const spinUs = opts.spinUs ?? DEFAULT_SPIN_US;
     if (!Number.isInteger(spinUs) || spinUs < 0) throw new RangeError(`pool.spinUs must be a non-negative integer (got ${String(spinUs)})`);
     this.#spinMaxRows = (opts.spinInFlight ?? DEFAULT_SPIN_IN_FLIGHT) ? opts.spinMaxRows ?? 64 : -1;
+    this.#quietSpinUs = opts.quietSpinUs ?? 0;
+    if (!Number.isInteger(this.#quietSpinUs) || this.#quietSpinUs < 0) throw new RangeError(`pool.quietSpinUs must be a non-negative integer (got ${String(opts.quietSpinUs)})`);
     this.#spinner = new Spinner(spinUs, () => this.#spinning > 0);
     this.#inline = opts.inline instanceof InlinePolicy ? opts.inline : new InlinePolicy(opts.inline);
+    const spinThreads = opts.idleSpin?.threads ?? 0;
+    if (!Number.isInteger(spinThreads) || spinThreads < 0) throw new RangeError(`pool.idleSpin.threads must be a non-negative integer (got ${String(spinThreads)})`);
+    // Throws on bad arguments before anything that needs closing exists.
+    if (spinThreads > 0) idleSpin.start(spinThreads, opts.idleSpin!.windowUs);
+    this.#idleSpin = spinThreads > 0;
     // Created only once the options are valid: an open channel keeps the process alive.
     this.#channel = new BroadcastChannel(MODEL_CHANNEL);
     this.#channel.unref();
@@ -89,6 +106,19 @@ export class WorkerPool {
   /** Counts a request reaching a model, for the inline policy's recheck (see inline.ts). */
   noteArrival(): void {
     this.#inline.noteArrival();
+    if (this.#idleSpin) idleSpin.touch();
+  }
+
+  /** True while the main thread's event loop polls instead of sleeping (spinInFlight, quietSpinUs). */
+  get polling(): boolean {
+    return this.#spinner.spinning;
+  }
+
+  /** This pool's idle spinners: threads running and their spin time (zeros when it has none). */
+  idleSpinStats(): { threads: number; spinSeconds: number } {
+    if (!this.#idleSpin) return { threads: 0, spinSeconds: 0 };
+    const s = idleSpin.stats();
+    return { threads: s.threads, spinSeconds: s.spinSeconds };
   }
 
   /** Batches that ran on the calling thread instead of a worker. */
@@ -124,11 +154,14 @@ export class WorkerPool {
       const result = executeRun(this.#mainSessions, task);
       this.#inline.observe(id, rows, result.endUs - result.startUs);
       result.inline = true;
+      this.#spinner.extend(this.#quietSpinUs);
       return result;
     }
     const spin = rows <= this.#spinMaxRows;
     this.#inFlight++;
     if (spin) this.#spinning++;
+    // Busy enough for a worker: the quiet window is over (spinInFlight decides from here).
+    this.#spinner.cancelWindow();
     this.#spinner.touch();
     try {
       const result = (await this.#piscina.run(task))!;
@@ -172,6 +205,7 @@ export class WorkerPool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#idleSpin) idleSpin.stop();
     this.#channel.close();
     for (const id of [...this.#mainSessions.keys()]) dropSession(this.#mainSessions, id);
     await this.#piscina.close();

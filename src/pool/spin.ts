@@ -19,6 +19,11 @@ export class Spinner {
     this.#busy = busy;
   }
 
+  /** True while the event loop is kept polling. */
+  get spinning(): boolean {
+    return this.#running;
+  }
+
   /** Marks activity: spin for at least spinUs from now, and for as long as busy() holds. */
   touch(): void {
     if (this.spinUs <= 0 && !this.#busy()) return;
@@ -27,6 +32,21 @@ export class Spinner {
       this.#running = true;
       setImmediate(this.#tick);
     }
+  }
+
+  /** Spins for at least `us` from now (a window beside spinUs: see the pool's quietSpinUs). */
+  extend(us: number): void {
+    if (us <= 0) return;
+    this.#untilMs = Math.max(this.#untilMs, performance.now() + us / 1000);
+    if (!this.#running) {
+      this.#running = true;
+      setImmediate(this.#tick);
+    }
+  }
+
+  /** Ends the current window now (busy() still keeps it spinning). */
+  cancelWindow(): void {
+    this.#untilMs = 0;
   }
 
   readonly #tick = (): void => {

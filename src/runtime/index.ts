@@ -43,6 +43,25 @@ interface NativeModule {
   availableProviders(): string[];
   ortVersion(): string;
   ortApiVersion: number;
+  idleSpinStart(threads: number, windowUs: number): void;
+  idleSpinTouch(): void;
+  idleSpinStop(): void;
+  idleSpinStats(): IdleSpinStats;
+}
+
+/** Idle spinners (native/idle_spin.h): process-wide, whichever thread asks. */
+export interface IdleSpinStats {
+  /** Spinner threads running. */
+  threads: number;
+  /** Of which blocked: no touch for a whole window. */
+  sleeping: number;
+  windowUs: number;
+  /** idleSpin.touch() calls so far (process lifetime). */
+  touches: number;
+  /** Thread time spent spinning, all spinners together (process lifetime). */
+  spinSeconds: number;
+  /** How low the threads run: 'sched_idle' (Linux), 'nice19', 'normal'; '' when none run. */
+  policy: string;
 }
 
 /** Where the build puts the addon (dist/src/runtime/index.js -> <root>/build/Release). */
@@ -124,3 +143,24 @@ export function availableProviders(): string[] {
 export function ortVersion(): string {
   return native().ortVersion();
 }
+
+/** Idle spinners: threads at the lowest scheduling class that keep a VM's CPUs from halting
+ *  for `windowUs` after each touch(), so wake-ups stay fast at low load while anything else
+ *  runnable preempts them (see native/idle_spin.h for the measurements). Process-wide. */
+export const idleSpin = {
+  /** Starts `threads` spinners (0 = stop), replacing any running set. RangeError/TypeError on
+   *  bad arguments (threads 0..256, windowUs 1..10,000,000). */
+  start(threads: number, windowUs: number): void {
+    native().idleSpinStart(threads, windowUs);
+  },
+  /** Marks activity; costs an atomic add unless a spinner sleeps. */
+  touch(): void {
+    native().idleSpinTouch();
+  },
+  stop(): void {
+    native().idleSpinStop();
+  },
+  stats(): IdleSpinStats {
+    return native().idleSpinStats();
+  },
+};

@@ -15,9 +15,9 @@ const CWD = '/srv/app';
 const REPO = ['--model-repository', 'models'];
 
 /** resolveServeConfig with a fake config file system: {path: text}. */
-function resolve(argv: string[], env: NodeJS.ProcessEnv = {}, files: Record<string, string> = {}, cpuCount = 2): ServeConfig {
+function resolve(argv: string[], env: NodeJS.ProcessEnv = {}, files: Record<string, string> = {}, cpuCount = 2, cpuQuotaCores: number | null = null): ServeConfig {
   const deps: ResolveDeps = {
-    cpuCount, cwd: CWD,
+    cpuCount, cpuQuotaCores, cwd: CWD,
     readFile: (p) => {
       if (p in files) return files[p]!;
       throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
@@ -37,7 +37,8 @@ function fails(fn: () => unknown, message: string): void {
 test('defaults', () => {
   const cfg = resolve(REPO);
   assert.deepEqual({ ...cfg, sources: undefined }, {
-    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 4, inlineMaxComputeUs: 200, inlineMinIdleUs: 1, maxBodyBytes: 64 * 1024 * 1024,
+    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 4, inlineMaxComputeUs: 200, inlineMinIdleUs: 1,
+    quietSpinUs: 500, idleSpinThreads: 1, idleSpinWindowUs: 2000, maxBodyBytes: 64 * 1024 * 1024,
     modelControlMode: 'none', logLevel: 'info', configFile: undefined,
     // 2 cores, 2 workers: one ORT thread each.
     modelDefaults: { runtime: { intra_op_threads: 1 } }, modelOverrides: {},
@@ -49,6 +50,20 @@ test('defaults', () => {
   // One worker per core.
   assert.equal(resolve(REPO, {}, {}, 8).workers, 8);
   assert.equal(resolve(REPO, {}, {}, 1).workers, 1);
+});
+
+test('idle spinners: one by default; none on one core or under a CPU quota, where asking warns', () => {
+  assert.equal(resolve(REPO, {}, {}, 8).idleSpinThreads, 1);
+  assert.equal(resolve(REPO, {}, {}, 1).idleSpinThreads, 0);
+  const limited = resolve(REPO, {}, {}, 4, 2);
+  assert.equal(limited.idleSpinThreads, 0);
+  assert.deepEqual(limited.warnings, []);
+  const asked = resolve([...REPO, '--idle-spin-threads', '2'], {}, {}, 4, 1.5);
+  assert.equal(asked.idleSpinThreads, 2);
+  assert.deepEqual(asked.warnings, ['--idle-spin-threads 2 under a CPU quota of 1.5 cores: spinning counts against the quota and can get the process throttled']);
+  const tuned = resolve([...REPO, '--idle-spin-threads', '0', '--idle-spin-window-us', '750', '--quiet-spin-us', '0']);
+  assert.deepEqual([tuned.idleSpinThreads, tuned.idleSpinWindowUs, tuned.quietSpinUs], [0, 750, 0]);
+  assert.equal(resolve(REPO, { INFERGATE_IDLE_SPIN_THREADS: '3' }).idleSpinThreads, 3);
 });
 
 test('the model repository is required', () => {
@@ -69,6 +84,9 @@ test('every option validates with one message shape', () => {
     [['--inline-max-rows', '-1'], '--inline-max-rows must be an integer in 0..1000000 (got "-1")'],
     [['--inline-max-compute-us', 'x'], '--inline-max-compute-us must be an integer in 0..1000000 (got "x")'],
     [['--inline-min-idle-us', '1e9'], '--inline-min-idle-us must be an integer in 0..1000000 (got "1e9")'],
+    [['--quiet-spin-us', '-5'], '--quiet-spin-us must be an integer in 0..1000000 (got "-5")'],
+    [['--idle-spin-threads', '257'], '--idle-spin-threads must be an integer in 0..256 (got "257")'],
+    [['--idle-spin-window-us', '0'], '--idle-spin-window-us must be an integer in 1..10000000 (got "0")'],
     [['--max-body-bytes', '1TiB'], '--max-body-bytes must be a byte count in 1..2147483648 (suffixes KiB, MiB, GiB) (got "1TiB")'],
     [['--max-body-bytes', '3GiB'], '--max-body-bytes must be a byte count in 1..2147483648 (suffixes KiB, MiB, GiB) (got "3GiB")'],
     [['--model-control-mode', 'poll'], '--model-control-mode must be one of none, explicit (got "poll")'],

@@ -1,0 +1,92 @@
+// The pool's two spinning aids: quietSpinUs (the event loop polls after an inline batch, until
+// a batch goes to a worker or the window ends) and idle spinners (started and stopped with the
+// pool, touched by every arrival, visible in idleSpinStats).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WorkerPool } from '../../src/pool/pool.js';
+import { InlinePolicy } from '../../src/pool/inline.js';
+import type { RunTask } from '../../src/pool/task.js';
+import { idleSpin } from '../../src/runtime/index.js';
+import { buildRanker } from '../../scripts/gen-demo-models.js';
+
+let dir: string;
+let modelPath: string;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'infergate-quiet-'));
+  modelPath = join(dir, 'ranker.onnx');
+  writeFileSync(modelPath, buildRanker());
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function task(k: number): RunTask {
+  const buffer = new SharedArrayBuffer(k * 128 * 4);
+  new Float32Array(buffer).fill(0.5);
+  return {
+    kind: 'run',
+    model: { id: 'quiet', source: modelPath, options: { intraOpThreads: 1, key: 'quiet' } },
+    inputs: [{ name: 'features', dtype: 'float32', shape: [k, 128], buffer, byteOffset: 0, byteLength: buffer.byteLength }],
+    outputs: [],
+  };
+}
+
+/** Always quiet: every dispatch sees 1 ms of event-loop sleep (the compute guard lifted). */
+function alwaysQuiet(): InlinePolicy {
+  let idleMs = 0;
+  return new InlinePolicy({ maxRows: 4, minIdleUs: 50, maxComputeUs: 1_000_000 }, () => (idleMs += 1));
+}
+
+test('after an inline batch the loop polls for quietSpinUs; a worker batch ends the window', async () => {
+  const pool = new WorkerPool({ workers: 1, inline: alwaysQuiet(), quietSpinUs: 40_000 });
+  try {
+    assert.equal(pool.polling, false);
+    assert.equal((await pool.run(task(1), 1)).inline, true);
+    assert.equal(pool.polling, true);
+    await sleep(70);
+    assert.equal(pool.polling, false, 'the window ends on time');
+    assert.equal((await pool.run(task(1), 1)).inline, true);
+    assert.equal(pool.polling, true);
+    // 9 rows: a worker. Its small batch keeps the loop polling while in flight (spinInFlight),
+    // and the quiet window is over once it is back.
+    assert.equal((await pool.run(task(9), 9)).inline, undefined);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(pool.polling, false);
+  } finally {
+    await pool.close();
+  }
+  const off = new WorkerPool({ workers: 1, inline: alwaysQuiet() });
+  try {
+    assert.equal((await off.run(task(1), 1)).inline, true);
+    assert.equal(off.polling, false, 'quietSpinUs defaults to 0 in the library');
+  } finally {
+    await off.close();
+  }
+  assert.throws(() => new WorkerPool({ workers: 1, quietSpinUs: -1 }), /pool.quietSpinUs must be a non-negative integer/);
+});
+
+test('idle spinners live with the pool, and every arrival touches them', async () => {
+  const none = new WorkerPool({ workers: 1 });
+  assert.deepEqual(none.idleSpinStats(), { threads: 0, spinSeconds: 0 });
+  await none.close();
+  const pool = new WorkerPool({ workers: 1, idleSpin: { threads: 1, windowUs: 1000 } });
+  try {
+    assert.equal(pool.idleSpinStats().threads, 1);
+    const touches = idleSpin.stats().touches;
+    pool.noteArrival();
+    pool.noteArrival();
+    assert.equal(idleSpin.stats().touches, touches + 2);
+    const t0 = pool.idleSpinStats().spinSeconds;
+    pool.noteArrival();
+    for (let i = 0; i < 200 && pool.idleSpinStats().spinSeconds - t0 < 0.0005; i++) await sleep(2);
+    assert.ok(pool.idleSpinStats().spinSeconds - t0 >= 0.0005, 'a touched spinner spins');
+  } finally {
+    await pool.close();
+  }
+  assert.equal(idleSpin.stats().threads, 0, 'close stops the spinners');
+  assert.throws(() => new WorkerPool({ workers: 1, idleSpin: { threads: -1, windowUs: 1000 } }), RangeError);
+});
