@@ -14,9 +14,9 @@ export interface TestGateway {
 }
 
 export async function startTestGateway(repo: string, opts: {
-  workers?: number; maxBodyBytes?: number; modelControlMode?: 'none' | 'explicit'; inline?: PoolOptions['inline'];
+  workers?: number; maxBodyBytes?: number; modelControlMode?: 'none' | 'explicit'; inline?: PoolOptions['inline']; idleSpin?: PoolOptions['idleSpin'];
 } = {}): Promise<TestGateway> {
-  const pool = new WorkerPool({ workers: opts.workers ?? 1, inline: opts.inline });
+  const pool = new WorkerPool({ workers: opts.workers ?? 1, inline: opts.inline, idleSpin: opts.idleSpin });
   const logs: string[] = [];
   const manager = new ModelManager({ repository: repo, pool, modelControlMode: opts.modelControlMode ?? 'none', log: (l) => logs.push(l) });
   await manager.start();

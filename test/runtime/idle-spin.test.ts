@@ -28,7 +28,8 @@ function spinnerPolicies(): number[] {
   return out;
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
+// Generous: the threads run at SCHED_IDLE, so on a busy machine they wait for an idle CPU.
+async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
