@@ -62,10 +62,7 @@ Napi::Value IdleSpinStartJs(const Napi::CallbackInfo& info) {
       }
       return v;
     };
-    double threads = intArg(0, "threads");
-    double windowUs = intArg(1, "windowUs");
-    if (threads > 1e6 || threads < -1e6) throw RangeErr("IG_BAD_REQUEST", "idleSpinStart: threads out of range");
-    IdleSpinStart(static_cast<int>(threads), static_cast<int64_t>(windowUs));
+    IdleSpinStart(static_cast<int64_t>(intArg(0, "threads")), static_cast<int64_t>(intArg(1, "windowUs")));
     return env.Undefined();
   });
 }

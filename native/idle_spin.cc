@@ -118,7 +118,7 @@ void StopLocked(State& s) {
 
 }  // namespace
 
-void IdleSpinStart(int threads, int64_t windowUs) {
+void IdleSpinStart(int64_t threads, int64_t windowUs) {
   if (threads < 0 || threads > kMaxThreads) {
     throw RangeErr("IG_BAD_REQUEST", "idle spin threads must be an integer in 0.." + std::to_string(kMaxThreads) +
                                          " (got " + std::to_string(threads) + ")");
@@ -133,7 +133,7 @@ void IdleSpinStart(int threads, int64_t windowUs) {
   s.windowNs.store(windowUs * 1000);
   s.policy.store(2);
   s.threads.reserve(static_cast<size_t>(threads));
-  for (int i = 0; i < threads; ++i) s.threads.emplace_back(SpinLoop, &s);
+  for (int64_t i = 0; i < threads; ++i) s.threads.emplace_back(SpinLoop, &s);
 }
 
 void IdleSpinTouch() noexcept {

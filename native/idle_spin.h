@@ -26,7 +26,7 @@ struct IdleSpinStats {
 
 // Starts `threads` spinners (0 stops them). Replaces any running set. Throws AddonError
 // (RangeError) on out-of-range arguments. Process-wide: every JS thread sees the same set.
-void IdleSpinStart(int threads, int64_t windowUs);
+void IdleSpinStart(int64_t threads, int64_t windowUs);
 // Marks activity: spinners spin until windowUs after the latest call. Lock-free unless a
 // spinner sleeps (then one notify). Safe from any thread.
 void IdleSpinTouch() noexcept;

@@ -28,8 +28,8 @@ export interface PoolOptions {
    *  maxRows 0 turns it off. Tests may pass a policy with a fake idle clock. */
   inline?: Partial<InlineOptions> | InlinePolicy;
   /** After a batch ran inline, the event loop polls instead of sleeping for this long (default
-   *  0), so the next request meets a running thread with warm caches. A batch sent to a worker
-   *  without spinInFlight ends the window: its ORT threads need the cores. */
+   *  0), so the next request meets a running thread with warm caches. Any batch sent to a
+   *  worker ends the window: from there spinInFlight decides. */
   quietSpinUs?: number;
   /** Idle spinners (native/idle_spin.h) kept spinning for windowUs after each arrival; they
    *  are process-wide, so give them to one pool only. Default none. */
@@ -75,7 +75,7 @@ export class WorkerPool {
     this.#inline = opts.inline instanceof InlinePolicy ? opts.inline : new InlinePolicy(opts.inline);
     const spinThreads = opts.idleSpin?.threads ?? 0;
     if (!Number.isInteger(spinThreads) || spinThreads < 0) throw new RangeError(`pool.idleSpin.threads must be a non-negative integer (got ${String(spinThreads)})`);
-    // Throws on bad arguments before anything that needs closing exists.
+    // Before the channel and Piscina: a bad window throws here, before any thread exists.
     if (spinThreads > 0) idleSpin.start(spinThreads, opts.idleSpin!.windowUs);
     this.#idleSpin = spinThreads > 0;
     // Created only once the options are valid: an open channel keeps the process alive.
