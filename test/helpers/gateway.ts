@@ -8,6 +8,7 @@ export interface TestGateway {
   url: string;
   port: number;
   manager: ModelManager;
+  pool: WorkerPool;
   server: RunningServer;
   logs: string[];
   close(): Promise<void>;
@@ -25,6 +26,7 @@ export async function startTestGateway(repo: string, opts: {
     url: `http://127.0.0.1:${server.port}`,
     port: server.port,
     manager,
+    pool,
     server,
     logs,
     async close() {

@@ -2,22 +2,10 @@
 // machine with a GPU and a GPU build of ORT) the CUDA path with pinned staging + IoBinding.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { Session, availableProviders, type ProviderSpec } from '../../src/runtime/index.js';
+import { Session, type ProviderSpec } from '../../src/runtime/index.js';
 import { buildModel, seededFloat32 } from '../../src/models/onnx-builder.js';
 import { identityModel, modelFile } from '../fixtures/runtime-models.js';
-
-// Why the CUDA provider cannot run here, or undefined when it can.
-function cudaUnavailableReason(): string | undefined {
-  if (!availableProviders().includes('CUDAExecutionProvider')) return 'this ONNX Runtime build has no CUDAExecutionProvider';
-  if (!existsSync('/dev/nvidia0') && !existsSync('/proc/driver/nvidia/gpus')) return 'no NVIDIA GPU device on this machine';
-  try {
-    Session.load(identityModel('float32'), { executionProviders: [{ name: 'cuda' }] }).unload();
-    return undefined;
-  } catch (e) {
-    return `the CUDA provider cannot start: ${(e as Error).message.slice(0, 300)}`;
-  }
-}
+import { cudaUnavailableReason } from '../helpers/gpu.js';
 
 const CUDA_MISSING = cudaUnavailableReason();
 
