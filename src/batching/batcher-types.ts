@@ -76,4 +76,8 @@ export interface DynamicBatcherDeps<T> {
   /** Registers a listener for "a worker became free"; the batcher pokes itself from it. */
   onWorkerFree?(listener: () => void): void;
   clock?: Clock;
+  /** Postpones the dispatch decision after a submit to the end of the current I/O phase (the
+   *  gateway passes setImmediate), so that every request read in one event-loop turn can join
+   *  one batch. Absent: decide synchronously on every submit (unit tests, embedders). */
+  defer?(fn: () => void): void;
 }

@@ -33,6 +33,8 @@ export class DynamicBatcher<T> {
   readonly #clock: Clock;
   readonly #execute: (batch: Batch<T>) => Promise<BatchResult>;
   readonly #idleWorkers: () => number;
+  readonly #defer: ((fn: () => void) => void) | undefined;
+  #deferred = false;
   readonly #tickets = new WeakMap<PendingItem<T>, Ticket<T>>();
   readonly #ordered: OrderedDelivery<T> | undefined;
   #timer: unknown = undefined;
@@ -53,6 +55,7 @@ export class DynamicBatcher<T> {
     this.#clock = deps.clock ?? systemClock;
     this.#execute = deps.execute;
     this.#idleWorkers = deps.idleWorkers;
+    this.#defer = deps.defer;
     this.#ordered = this.options.preserveOrdering ? new OrderedDelivery<T>() : undefined;
     deps.onWorkerFree?.(() => this.poke());
   }
@@ -119,7 +122,7 @@ export class DynamicBatcher<T> {
       ticket.onAbort = () => this.cancel(item);
       item.signal.addEventListener('abort', ticket.onAbort, { once: true });
     }
-    this.#pump();
+    this.#pumpAfterSubmit();
     return promise;
   }
 
@@ -170,6 +173,21 @@ export class DynamicBatcher<T> {
   #countRejected(code: ErrorCode): void {
     const r = this.counters.rejected;
     if (Object.prototype.hasOwnProperty.call(r, code)) r[code as keyof RejectedCounters]++;
+  }
+
+  /** After a submit: decide now, or once per event-loop turn when a defer hook is given. Without
+   *  it, the first request of a burst meets an idle worker and leaves alone, and the rest of the
+   *  burst waits for the next free worker: measured on 2 cores at 8 K=1 requests in flight,
+   *  batches averaged 2.7 requests (see README, "Batching and the event loop"). */
+  #pumpAfterSubmit(): void {
+    if (this.#defer === undefined) return this.#pump();
+    this.#syncDepth();
+    if (this.#deferred) return;
+    this.#deferred = true;
+    this.#defer(() => {
+      this.#deferred = false;
+      this.#pump();
+    });
   }
 
   #pump(): void {

@@ -93,11 +93,9 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = Object.freeze([
   opt('spin-in-flight', '', { type: 'bool' }, 'true',
     'The HTTP thread polls instead of sleeping while a small batch (<= 64 rows) runs in a worker (measured on 2 cores: +25% K=1 req/s at 64 in flight; large batches never spin, their ORT threads need the cores).'),
   opt('inline-max-rows', 'N', { type: 'int', min: 0, max: 1_000_000, expected: 'an integer in 0..1000000' }, String(DEFAULT_INLINE.maxRows),
-    'While the gateway is quiet (no worker busy; the event loop slept since the last batch, or no other request arrived by the end of this I/O phase), batches of at most N rows run on the HTTP thread and skip the worker hop (measured on 2 cores, 1 worker: K=1 p50 at 1 in flight 321 -> 212 us). Under load batches go to the workers (about 6% inline at 8 and 16 in flight). 0 = always use a worker.'),
+    'Batches of at most N rows run on the HTTP thread and skip the worker hop; larger ones go to the workers. Each batch holds every request read in one event-loop turn, so load makes batches larger, not hops more frequent. Measured on 2 cores, K=1: 32 in flight 20k req/s at p99 4.9 ms with small batches inline only while quiet, 32-37k at p99 2.0-2.5 ms with N = 64 (16: 23k; 256: as 64). 0 = always use a worker.'),
   opt('inline-max-compute-us', 'US', { type: 'int', min: 0, max: 1_000_000, expected: 'an integer in 0..1000000' }, String(DEFAULT_INLINE.maxComputeUs),
     'Models whose small batches take longer than this (moving average) never run on the HTTP thread.'),
-  opt('inline-min-idle-us', 'US', { type: 'int', min: 0, max: 1_000_000, expected: 'an integer in 0..1000000' }, String(DEFAULT_INLINE.minIdleUs),
-    'How long the event loop must have slept since the previous batch for a batch to run inline at once (otherwise it is rechecked at the end of the I/O phase). 1 = at all: under load the loop never sleeps; a higher bar sent requests from a fast client on the same host (which answers within 50 us) to the workers.'),
   opt('quiet-spin-us', 'US', { type: 'int', min: 0, max: 1_000_000, expected: 'an integer in 0..1000000' }, String(DEFAULT_QUIET_SPIN_US),
     'After a batch ran on the HTTP thread (see --inline-max-rows), its event loop polls instead of sleeping for this long, so the next request meets a running thread with warm caches (after a 1 ms sleep ranker K=1 compute takes 47 us, not 19). Any batch sent to a worker ends the window. Measured on 2 cores with one idle spinner: K=1 p50 at 1 in flight 134-153 -> 111-121 us, req/s at 4, 8 and 16 in flight the same or better. 0 = never.'),
   opt('idle-spin-threads', 'N', { type: 'int', min: 0, max: 256, expected: 'an integer in 0..256' }, '1 (0 on 1 core or under a CPU quota)',
@@ -148,10 +146,9 @@ export interface ServeConfig {
   /** Poll-instead-of-sleep window of the thread hop (src/pool/spin.ts). */
   spinUs: number;
   spinInFlight: boolean;
-  /** Inline execution on the HTTP thread while quiet (src/pool/inline.ts). */
+  /** Inline execution of small batches on the HTTP thread (src/pool/inline.ts). */
   inlineMaxRows: number;
   inlineMaxComputeUs: number;
-  inlineMinIdleUs: number;
   quietSpinUs: number;
   /** Idle spinners (native/idle_spin.h); 0 = none. */
   idleSpinThreads: number;
@@ -470,7 +467,6 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
     spinInFlight: (values.spinInFlight as boolean | undefined) ?? true,
     inlineMaxRows: (values.inlineMaxRows as number | undefined) ?? DEFAULT_INLINE.maxRows,
     inlineMaxComputeUs: (values.inlineMaxComputeUs as number | undefined) ?? DEFAULT_INLINE.maxComputeUs,
-    inlineMinIdleUs: (values.inlineMinIdleUs as number | undefined) ?? DEFAULT_INLINE.minIdleUs,
     quietSpinUs: (values.quietSpinUs as number | undefined) ?? DEFAULT_QUIET_SPIN_US,
     idleSpinThreads,
     idleSpinWindowUs: (values.idleSpinWindowUs as number | undefined) ?? DEFAULT_IDLE_SPIN_WINDOW_US,

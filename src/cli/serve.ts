@@ -15,7 +15,7 @@ export async function serve(cfg: ServeConfig): Promise<number> {
   if (missing.length > 0) log.warn(`node was started without ${missing.join(' ')}: expect more GC pauses in the latency tail (npm start passes it; see README, Operations)`);
   const pool = new WorkerPool({
     workers: cfg.workers, spinUs: cfg.spinUs, spinInFlight: cfg.spinInFlight,
-    inline: { maxRows: cfg.inlineMaxRows, maxComputeUs: cfg.inlineMaxComputeUs, minIdleUs: cfg.inlineMinIdleUs },
+    inline: { maxRows: cfg.inlineMaxRows, maxComputeUs: cfg.inlineMaxComputeUs },
     quietSpinUs: cfg.quietSpinUs,
     idleSpin: { threads: cfg.idleSpinThreads, windowUs: cfg.idleSpinWindowUs },
   });

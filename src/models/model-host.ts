@@ -1,7 +1,7 @@
 // One loaded model version: its shared ORT session (main-thread handle, for metadata), its
 // dynamic batcher, and the executor that turns a batch into one pool task. The request path is:
 //   validateRequest -> batcher.submit -> (decide) -> execute: assemble into a pooled
-//   SharedArrayBuffer -> worker runSync (or, while the gateway is quiet, runSync on this thread:
+//   SharedArrayBuffer -> worker runSync (or, for a small batch, runSync on this thread:
 //   src/pool/inline.ts) -> slice outputs back per request -> InferResponse.
 import { performance } from 'node:perf_hooks';
 import { Session } from '../runtime/index.js';
@@ -78,6 +78,7 @@ export class ModelVersionHost {
         execute: (batch) => this.#execute(batch),
         idleWorkers: () => pool.idleWorkers(),
         onWorkerFree: (l) => pool.onFree(l),
+        defer: (fn) => setImmediate(fn),
       });
       await this.#warmup();
       this.state = 'READY';
@@ -111,7 +112,7 @@ export class ModelVersionHost {
     const pool = this.#deps.pool;
     await Promise.all(Array.from({ length: pool.workers }, () => pool.run(task(sets[0]!), 0, false)));
     for (const inputs of sets.slice(1)) await pool.run(task(inputs), 0, false);
-    // And the HTTP thread, which runs small batches inline while the gateway is quiet.
+    // And the HTTP thread, which runs small batches inline.
     pool.warmInline(task(sets[0]!), sets[0]![0]?.shape[0] ?? 0);
   }
 
@@ -121,16 +122,22 @@ export class ModelVersionHost {
       throw err('IG_MODEL_NOT_READY', `model "${this.name}" version ${this.version} is not ready${this.error ? `: ${this.error}` : ''}`);
     }
     const v = validateRequest(req, { name: this.name, inputs: this.inputs, outputs: this.outputs, maxBatchSize: this.config.maxBatchSize });
-    this.#deps.pool.noteArrival();
-    const result = await batcher.submit({
-      rows: v.rows,
-      signature: this.config.maxBatchSize > 0 ? batchSignature(v.inputs) : '',
-      payload: v,
-      priority: req.priority,
-      deadlineUs,
-      signal,
-      unbatchable: this.config.maxBatchSize === 0,
-    });
+    const pool = this.#deps.pool;
+    pool.noteArrival();
+    let result;
+    try {
+      result = await batcher.submit({
+        rows: v.rows,
+        signature: this.config.maxBatchSize > 0 ? batchSignature(v.inputs) : '',
+        payload: v,
+        priority: req.priority,
+        deadlineUs,
+        signal,
+        unbatchable: this.config.maxBatchSize === 0,
+      });
+    } finally {
+      pool.noteDone();
+    }
     this.#deps.metrics.queueDuration.observe(this.labels, result.queueUs);
     const outputs: WireTensor[] = [];
     for (const name of v.outputs) {

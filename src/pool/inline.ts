@@ -1,92 +1,54 @@
-// Inline execution: while the gateway is quiet, a small batch runs on the main thread instead of
-// in a worker. At one request in flight the worker hop is most of the latency: two thread
-// wake-ups, each tens of microseconds on a VM (measured on 2 cores: hop 118 us against 70 us of
-// compute for K=1), and the hop buys nothing when the main thread has nothing else to do.
+// Inline execution: a small batch runs on the main thread instead of in a worker.
 //
-// "Quiet" is read from the event loop itself, in two steps:
-//  1. Since the previous dispatch, the loop slept in epoll for at least minIdleUs (default 1:
-//     at all): run inline at once. Under load the loop never sleeps (requests arrive back to
-//     back, and the main thread polls while a worker runs).
-//  2. Otherwise, 'recheck': the pool waits for the end of this loop turn's I/O phase
-//     (setImmediate), where every request that was already readable has been read, and runs
-//     inline only if no other request arrived meanwhile and no worker became busy. This one
-//     works where busy threads (ORT's spinning pool threads, say) keep the loop from ever
-//     blocking in epoll, so step 1 never fires; under load other requests are always there.
-// Under load batches take the worker path and the main thread keeps its time for HTTP.
-// Measured on 2 cores, K=1 (step 1 alone): at 1 request in flight nearly every batch ran
-// inline; Poisson arrivals at 2,000 and 5,000 req/s, about 57% and 38%; closed loop at 8 or
-// more in flight, few.
-// Guards: only batches of at most maxRows rows, only when no worker is busy (an inline run
-// would compete with it for the cores), and only for models whose small batches measured at
-// most maxComputeUs (a heavy model must never block the event loop).
-import { performance } from 'node:perf_hooks';
+// A worker hop costs two thread wake-ups (tens of microseconds each on a VM), a message each way
+// and, on a machine with few cores, a third runnable thread competing with the HTTP thread and
+// the clients for the cores. A small batch of a fast model computes in less time than the hop
+// takes, so the main thread runs it itself. The batcher postpones each dispatch decision to the
+// end of the I/O phase (DynamicBatcherDeps.defer), so an inline batch holds every request read
+// in that event-loop turn: the more load, the larger the batches, with no hop at all. Large
+// batches still go to the workers, where ORT's threads use the other cores in parallel.
+//
+// Measured on 2 cores, ranker, K=1 closed loop (the load generator on the same cores), against
+// the earlier policy that ran batches inline only while the gateway was quiet:
+//   8 in flight  12.3k req/s p99 2.3 ms  ->  19.2k req/s p99 1.0 ms
+//   32 in flight 20.5k req/s p99 4.9 ms  ->  32-37k req/s p99 2.0-2.5 ms
+// (the inline batch limit of 64 rows; 16 rows gave 23k at 32 in flight, 256 the same as 64).
+//
+// Guards: only batches of at most maxRows rows, and only for models whose small batches
+// measured at most maxComputeUs (a heavy model must never block the event loop). GPU sessions
+// never run inline (pool.ts).
 
 export interface InlineOptions {
   /** Largest batch, in rows, that may run inline; 0 = never run inline. */
   maxRows: number;
   /** Models whose small batches take longer than this (moving average) never run inline. */
   maxComputeUs: number;
-  /** The event loop must have slept at least this long since the previous dispatch. */
-  minIdleUs: number;
 }
 
-export const DEFAULT_INLINE: Readonly<InlineOptions> = Object.freeze({ maxRows: 4, maxComputeUs: 200, minIdleUs: 1 });
+export const DEFAULT_INLINE: Readonly<InlineOptions> = Object.freeze({ maxRows: 64, maxComputeUs: 200 });
 
-/** Time the event loop has spent blocked in epoll since it started (libuv's idle time; polling
- *  with a zero timeout, as the Spinner does, never counts). */
-function loopIdleMs(): number {
-  return performance.eventLoopUtilization().idle;
-}
-
-export type InlineVerdict = 'inline' | 'recheck' | 'worker';
+export type InlineVerdict = 'inline' | 'worker';
 
 /** Weight of the newest sample in the compute-time moving average. */
 const EWMA_ALPHA = 0.2;
 
 export class InlinePolicy {
   readonly options: Readonly<InlineOptions>;
-  readonly #idleMs: () => number;
-  #lastIdleMs: number;
   #computeUs = new Map<string, number>();
-  /** Requests admitted by any model so far (see noteArrival). */
-  #arrivals = 0;
 
-  /** `idleMs`: the event loop's total idle time in ms (injectable for tests). */
-  constructor(options: Partial<InlineOptions> = {}, idleMs: () => number = loopIdleMs) {
+  constructor(options: Partial<InlineOptions> = {}) {
     const o = { ...DEFAULT_INLINE, ...options };
     for (const [k, v] of Object.entries(o)) {
       if (!Number.isInteger(v) || v < 0) throw new RangeError(`inline.${k} must be a non-negative integer (got ${String(v)})`);
     }
-    this.options = Object.freeze(o);
-    this.#idleMs = idleMs;
-    this.#lastIdleMs = idleMs();
+    this.options = Object.freeze({ maxRows: o.maxRows, maxComputeUs: o.maxComputeUs });
   }
 
-  /** Called once per batch dispatch, inline or not: the idle time is counted from the
-   *  previous dispatch. `busyWorkers` counts batches running in workers now. */
-  admit(modelId: string, rows: number, busyWorkers: number): InlineVerdict {
-    const idleMs = this.#idleMs();
-    const sleptUs = (idleMs - this.#lastIdleMs) * 1000;
-    this.#lastIdleMs = idleMs;
-    if (rows > this.options.maxRows || busyWorkers > 0) return 'worker';
+  /** Where a batch of `rows` rows of this model runs. */
+  admit(modelId: string, rows: number): InlineVerdict {
+    if (this.options.maxRows === 0 || rows > this.options.maxRows) return 'worker';
     const computeUs = this.#computeUs.get(modelId);
-    if (computeUs !== undefined && computeUs > this.options.maxComputeUs) return 'worker';
-    return sleptUs >= this.options.minIdleUs ? 'inline' : 'recheck';
-  }
-
-  /** Counts a request reaching a model (called by the model layer on every infer). */
-  noteArrival(): void {
-    this.#arrivals++;
-  }
-
-  /** Mark for recheck(): take it before waiting for the end of the I/O phase. */
-  get arrivals(): number {
-    return this.#arrivals;
-  }
-
-  /** Step 2: still quiet if no request arrived since `mark` and no worker is busy. */
-  recheck(mark: number, busyWorkers: number): boolean {
-    return this.#arrivals === mark && busyWorkers === 0;
+    return computeUs !== undefined && computeUs > this.options.maxComputeUs ? 'worker' : 'inline';
   }
 
   /** Records the compute time of a batch (wherever it ran); only small batches count. Rows 0

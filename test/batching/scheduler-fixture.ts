@@ -19,11 +19,11 @@ export function item(n: number, extra: Partial<PendingItem<P>> = {}): PendingIte
   return { rows: 1, signature: 'A', payload: { n }, ...extra };
 }
 
-export function make(options: Partial<BatcherOptions>, workers = 1): { clock: FakeClock; pool: FakePool<P>; b: DynamicBatcher<P> } {
+export function make(options: Partial<BatcherOptions>, workers = 1, defer?: (fn: () => void) => void): { clock: FakeClock; pool: FakePool<P>; b: DynamicBatcher<P> } {
   const clock = new FakeClock();
   const pool = new FakePool<P>(workers, echo);
   const b = new DynamicBatcher<P>({
-    options, clock, execute: pool.execute, idleWorkers: pool.idleWorkers, onWorkerFree: pool.onWorkerFree,
+    options, clock, execute: pool.execute, idleWorkers: pool.idleWorkers, onWorkerFree: pool.onWorkerFree, defer,
   });
   return { clock, pool, b };
 }

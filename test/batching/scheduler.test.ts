@@ -30,6 +30,27 @@ test('a quiet batcher sends at once; requests arriving while the worker is busy 
   assert.equal(c.inFlightBatches, 0);
 });
 
+test('with a defer hook, every request submitted before it fires joins one batch', async () => {
+  const hooks: Array<() => void> = [];
+  const { pool, b } = make({ maxBatchSize: 3, maxQueueDelayUs: 1000 }, 1, (fn) => hooks.push(fn));
+  const reqs = [1, 2, 3, 4].map((n) => track(b.submit(item(n))));
+  assert.equal(hooks.length, 1, 'one deferred decision per burst, not one per request');
+  assert.deepEqual(ranIds(pool), [], 'nothing is sent before the hook fires');
+  assert.equal(b.counters.queueDepth, 4);
+  hooks.shift()!();
+  assert.deepEqual(ranIds(pool), [[1, 2, 3]], 'a full batch at once; the fourth waits for the worker');
+  // A submit after the hook fired schedules a new decision.
+  const late = track(b.submit(item(5)));
+  assert.equal(hooks.length, 1);
+  await pool.complete();
+  assert.deepEqual(ranIds(pool), [[1, 2, 3], [4, 5]], 'the freed worker takes what is queued, deferred or not');
+  hooks.shift()!(); // the stale decision finds nothing to do
+  assert.deepEqual(ranIds(pool), [[1, 2, 3], [4, 5]]);
+  await pool.complete();
+  await Promise.all([...reqs, late].map((r) => r.done));
+  assert.deepEqual([...reqs, late].map((r) => r.state), ['ok', 'ok', 'ok', 'ok', 'ok']);
+});
+
 test('with a batch in flight and a worker idle it waits maxQueueDelayUs on one timer', async () => {
   const { clock, pool, b } = make({ maxBatchSize: 8, maxQueueDelayUs: 500 }, 2);
   b.submit(item(1));

@@ -37,7 +37,7 @@ function fails(fn: () => unknown, message: string): void {
 test('defaults', () => {
   const cfg = resolve(REPO);
   assert.deepEqual({ ...cfg, sources: undefined }, {
-    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 4, inlineMaxComputeUs: 200, inlineMinIdleUs: 1,
+    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 64, inlineMaxComputeUs: 200,
     quietSpinUs: 500, idleSpinThreads: 1, idleSpinWindowUs: 2000, maxBodyBytes: 64 * 1024 * 1024,
     modelControlMode: 'none', logLevel: 'info', configFile: undefined,
     // 2 cores, 2 workers: one ORT thread each.
@@ -83,7 +83,7 @@ test('every option validates with one message shape', () => {
     [['--spin-in-flight=sometimes'], '--spin-in-flight must be true or false (got "sometimes")'],
     [['--inline-max-rows', '-1'], '--inline-max-rows must be an integer in 0..1000000 (got "-1")'],
     [['--inline-max-compute-us', 'x'], '--inline-max-compute-us must be an integer in 0..1000000 (got "x")'],
-    [['--inline-min-idle-us', '1e9'], '--inline-min-idle-us must be an integer in 0..1000000 (got "1e9")'],
+    [['--inline-max-compute-us', '1e9'], '--inline-max-compute-us must be an integer in 0..1000000 (got "1e9")'],
     [['--quiet-spin-us', '-5'], '--quiet-spin-us must be an integer in 0..1000000 (got "-5")'],
     [['--idle-spin-threads', '257'], '--idle-spin-threads must be an integer in 0..256 (got "257")'],
     [['--idle-spin-window-us', '0'], '--idle-spin-window-us must be an integer in 1..10000000 (got "0")'],

@@ -85,38 +85,26 @@ test('announceUnload makes every worker drop its handle on the shared session', 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A policy on a fake event-loop idle clock: quiet() makes the next dispatch see 1 ms of sleep. */
-function fakeQuiet(maxRows = 4) {
-  const clock = { idleMs: 0 };
-  // The compute guard is lifted (a cold run on a loaded machine can exceed it; it has its own test).
-  const policy = new InlinePolicy({ maxRows, minIdleUs: 50, maxComputeUs: 1_000_000 }, () => clock.idleMs);
-  return { policy, quiet: () => { clock.idleMs += 1; } };
-}
+/** The compute guard is lifted (a cold run on a loaded machine can exceed it; it has its own test). */
+const inlinePolicy = (maxRows = 4) => new InlinePolicy({ maxRows, maxComputeUs: 1_000_000 });
 
-test('a quiet pool runs a small batch inline, with the same result as a worker', async () => {
-  const { policy, quiet } = fakeQuiet();
-  const pool = new WorkerPool({ workers: 1, inline: policy });
+test('a small batch runs inline, with the same result as a worker; a large one takes the hop', async () => {
+  const pool = new WorkerPool({ workers: 1, inline: inlinePolicy() });
   try {
-    // Rows 0 (unknown, as in warm-up): the first run's one-off costs must not count as compute.
+    // Rows 0 (unknown, as in warm-up) with allowInline false: the worker path.
     const viaWorker = await pool.run(task(3, 'pool-d'), 0, false);
     assert.equal(viaWorker.inline, undefined);
-    quiet();
     const inline = await pool.run(task(3, 'pool-d'), 3);
     assert.equal(inline.inline, true);
     assert.equal(pool.inlineRuns, 1);
     assert.deepEqual(inline.outputs.map((o) => [o.name, o.shape]), [['score', [3, 1]]]);
     const bytes = (r: typeof inline) => new Uint8Array(r.outputs[0]!.buffer, r.outputs[0]!.byteOffset, r.outputs[0]!.byteLength);
     assert.deepEqual(bytes(inline), bytes(viaWorker));
-    // Straight after a dispatch the loop has not slept: the pool waits for the end of the I/O
-    // phase. Another request arrived meanwhile: a worker. None did: inline after all.
-    const pending = pool.run(task(3, 'pool-d'), 3);
-    pool.noteArrival();
-    assert.equal((await pending).inline, undefined);
+    // Inline while a worker is busy too: a small batch never waits behind a large one.
+    const large = pool.run(task(5, 'pool-d'), 5);
+    assert.equal(pool.inFlight, 1);
     assert.equal((await pool.run(task(3, 'pool-d'), 3)).inline, true);
-    assert.equal(pool.inlineRuns, 2);
-    // Too many rows, or inline turned off: always a worker.
-    quiet();
-    assert.equal((await pool.run(task(5, 'pool-d'), 5)).inline, undefined);
+    assert.equal((await large).inline, undefined, 'more rows than maxRows: a worker');
     assert.equal(pool.inlineRuns, 2);
   } finally {
     await pool.close();
@@ -132,13 +120,10 @@ test('a quiet pool runs a small batch inline, with the same result as a worker',
 });
 
 test('an inline error rejects like a worker error, and unload drops the inline handle', async () => {
-  const { policy, quiet } = fakeQuiet();
-  const pool = new WorkerPool({ workers: 1, inline: policy });
+  const pool = new WorkerPool({ workers: 1, inline: inlinePolicy() });
   try {
-    quiet();
     await assert.rejects(pool.run(task(1, 'pool-f', 'nope'), 1), /nope/);
     assert.equal(pool.inlineRuns, 1);
-    quiet();
     assert.equal((await pool.run(task(1, 'pool-f'), 1)).inline, true);
     const refKey = Object.keys(registryStats().refs).find((k) => k.startsWith('pool-f'));
     assert.ok(refKey, 'session registered by the inline run');
@@ -152,14 +137,11 @@ test('an inline error rejects like a worker error, and unload drops the inline h
 
 test('warmInline opens the main thread handle and seeds the compute guard', async () => {
   // A guard of 0 us: once a warm run has been measured, nothing is fast enough to run inline.
-  const clock = { idleMs: 0 };
-  const policy = new InlinePolicy({ maxRows: 4, minIdleUs: 50, maxComputeUs: 0 }, () => clock.idleMs);
-  const pool = new WorkerPool({ workers: 1, inline: policy });
+  const pool = new WorkerPool({ workers: 1, inline: new InlinePolicy({ maxRows: 4, maxComputeUs: 0 }) });
   try {
     pool.warmInline(task(1, 'pool-g'), 1);
     const refKey = Object.keys(registryStats().refs).find((k) => k.startsWith('pool-g'));
     assert.ok(refKey, 'the main thread opened its handle');
-    clock.idleMs += 1;
     assert.equal((await pool.run(task(1, 'pool-g'), 1)).inline, undefined);
     assert.equal(pool.inlineRuns, 0);
   } finally {

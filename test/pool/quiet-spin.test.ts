@@ -1,6 +1,6 @@
 // The pool's two spinning aids: quietSpinUs (the event loop polls after an inline batch, until
 // a batch goes to a worker or the window ends) and idle spinners (started and stopped with the
-// pool, touched by every arrival, visible in idleSpinStats).
+// pool, touched by requests that come one at a time, visible in idleSpinStats).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,11 +34,8 @@ function task(k: number): RunTask {
   };
 }
 
-/** Always quiet: every dispatch sees 1 ms of event-loop sleep (the compute guard lifted). */
-function alwaysQuiet(): InlinePolicy {
-  let idleMs = 0;
-  return new InlinePolicy({ maxRows: 4, minIdleUs: 50, maxComputeUs: 1_000_000 }, () => (idleMs += 1));
-}
+/** Batches of up to 4 rows inline (the compute guard lifted). */
+const alwaysQuiet = (): InlinePolicy => new InlinePolicy({ maxRows: 4, maxComputeUs: 1_000_000 });
 
 test('after an inline batch the loop polls for quietSpinUs; a worker batch ends the window', async () => {
   const pool = new WorkerPool({ workers: 1, inline: alwaysQuiet(), quietSpinUs: 40_000 });
@@ -69,7 +66,7 @@ test('after an inline batch the loop polls for quietSpinUs; a worker batch ends 
   assert.throws(() => new WorkerPool({ workers: 1, quietSpinUs: -1 }), /pool.quietSpinUs must be a non-negative integer/);
 });
 
-test('idle spinners live with the pool, and every arrival touches them', async () => {
+test('idle spinners live with the pool; lone requests touch them, overlapping ones do not', async () => {
   const none = new WorkerPool({ workers: 1 });
   assert.deepEqual(none.idleSpinStats(), { threads: 0, spinSeconds: 0 });
   await none.close();
@@ -78,10 +75,18 @@ test('idle spinners live with the pool, and every arrival touches them', async (
     assert.equal(pool.idleSpinStats().threads, 1);
     const touches = idleSpin.stats().touches;
     pool.noteArrival();
+    assert.equal(idleSpin.stats().touches, touches + 1, 'a request at an idle gateway touches them');
     pool.noteArrival();
-    assert.equal(idleSpin.stats().touches, touches + 2);
+    assert.equal(idleSpin.stats().touches, touches + 1, 'one arriving while another is in progress does not');
+    pool.noteDone();
+    pool.noteDone();
+    pool.noteArrival();
+    pool.noteDone();
+    assert.equal(idleSpin.stats().touches, touches + 1, 'a lone request within a window of an overlap does not');
+    await sleep(5); // > windowUs (1 ms) with no overlap
     const t0 = pool.idleSpinStats().spinSeconds;
     pool.noteArrival();
+    assert.equal(idleSpin.stats().touches, touches + 2, 'lone requests again: the next arrival touches them');
     for (let i = 0; i < 5000 && pool.idleSpinStats().spinSeconds - t0 < 0.0005; i++) await sleep(2);
     assert.ok(pool.idleSpinStats().spinSeconds - t0 >= 0.0005, 'a touched spinner spins');
   } finally {
