@@ -134,7 +134,7 @@ function breakdown(res: SuiteResults): string[] {
   const L = ['## Where the time goes at 1 request in flight (infergate)', '',
     'Means in microseconds. Client = the load generator\'s mean latency; the other columns are the gateway\'s own means from /metrics ' +
     'over the same window (per request, except compute and worker hop, which the gateway records per batch; at 1 in flight a batch is one request). ' +
-    'Inline = share of batches run on the HTTP thread because the gateway was quiet (src/pool/inline.ts); the worker hop is the mean over the other batches only, which at 1 in flight are few and include the ones that met a busy loop. ' +
+    'Inline = share of batches run on the HTTP thread (small batches of a fast model: src/pool/inline.ts); the worker hop is the mean over the other batches only (at 1 in flight, K=1, a few warm-up stragglers). ' +
     (total ? `Outside the server = client - ${shortName(total)}: network, HTTP framing and the load generator.` : ''), '',
     `| protocol | workload | client p50 | client mean | inline | ${families.map(shortName).join(' | ')}${total ? ' | outside the server' : ''} |`,
     `|---|---|---|---|---|${families.map(() => '---|').join('')}${total ? '---|' : ''}`];
