@@ -111,7 +111,7 @@ export async function startGateway(root: string, repo: string, model: string, ex
   const exited = watchExit(proc);
   const stop = stopper(proc);
   for (;;) {
-    if (exited()) throw new Error(`${command}: ${exited} before ready${output() ? `\n${output()}` : ''}`);
+    if (exited()) throw new Error(`${command}: ${exited()} before ready${output() ? `\n${output()}` : ''}`);
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`${command}: not ready within ${timeoutMs / 1000} s${output() ? `\n${output()}` : ''}`);

@@ -78,6 +78,10 @@ export class ModelVersionHost {
         execute: (batch) => this.#execute(batch),
         idleWorkers: () => pool.idleWorkers(),
         onWorkerFree: (l) => pool.onFree(l),
+        // One dispatch decision per event-loop turn (see DynamicBatcherDeps.defer). Measured on
+        // an H200 for a CUDA model too (all batches in 4 workers), against deciding per
+        // request: K=1 at 64 in flight 50.6k/42.7k against 41.8k/44.0k req/s, K=200 at 16
+        // 12.3k/10.9k against 12.5k/9.8k; no difference beyond the noise.
         defer: (fn) => setImmediate(fn),
       });
       await this.#warmup();

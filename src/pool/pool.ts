@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
-import type { FlushTask, PoolTask, RunResult, RunTask } from './task.js';
+import type { FlushTask, ModelRef, PoolTask, RunResult, RunTask } from './task.js';
 import { MODEL_CHANNEL, type ModelChannelMessage } from './channel.js';
 import { BroadcastChannel } from 'node:worker_threads';
 import { Spinner } from './spin.js';
@@ -163,7 +163,7 @@ export class WorkerPool {
   async run(task: RunTask, rows = 0, allowInline = true): Promise<RunResult> {
     if (this.#closed) throw new Error('worker pool is closed');
     const id = task.model.id;
-    const verdict = allowInline && cpuOnly(task) ? this.#inline.admit(id, rows) : 'worker';
+    const verdict = allowInline && cpuOnly(task.model) ? this.#inline.admit(id, rows) : 'worker';
     if (verdict === 'inline') {
       this.#inlineRuns++;
       const result = executeRun(this.#mainSessions, task);
@@ -194,12 +194,18 @@ export class WorkerPool {
     }
   }
 
+  /** Whether this model's small batches can run on the calling thread at all (CPU sessions,
+   *  inline on). */
+  mayRunInline(model: ModelRef): boolean {
+    return this.#inline.options.maxRows > 0 && cpuOnly(model);
+  }
+
   /** Warm-up for inline execution: runs `task` (of `rows` rows) on this thread twice. The
    *  first opens the thread's handle and pays the one-off costs; the second, warm, seeds the
    *  compute guard (see inline.ts), so that a model too slow for the event loop never runs
    *  inline, not even its first request. No-op when inline is off. */
   warmInline(task: RunTask, rows: number): void {
-    if (this.#inline.options.maxRows === 0 || !cpuOnly(task)) return;
+    if (!this.mayRunInline(task.model)) return;
     executeRun(this.#mainSessions, task);
     const warm = executeRun(this.#mainSessions, task);
     this.#inline.observe(task.model.id, rows, warm.endUs - warm.startUs);
@@ -229,7 +235,7 @@ export class WorkerPool {
 
 /** GPU sessions always run in workers: a device round trip dwarfs the hop, and the event loop
  *  must never wait on a device. */
-function cpuOnly(task: RunTask): boolean {
-  const eps = task.model.options.executionProviders;
+function cpuOnly(model: ModelRef): boolean {
+  const eps = model.options.executionProviders;
   return eps === undefined || eps.every((p) => p.name === 'cpu');
 }

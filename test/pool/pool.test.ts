@@ -156,6 +156,21 @@ test('warmInline opens the main thread handle and seeds the compute guard', asyn
   }
 });
 
+test('mayRunInline: CPU sessions with inline on; never GPU sessions or with inline off', async () => {
+  const on = new WorkerPool({ workers: 1 });
+  const off = new WorkerPool({ workers: 1, inline: { maxRows: 0 } });
+  try {
+    const ref = (options: RunTask['model']['options']) => ({ id: 'm', source: 'unused.onnx', options });
+    assert.equal(on.mayRunInline(ref({})), true);
+    assert.equal(on.mayRunInline(ref({ executionProviders: [{ name: 'cpu' }] })), true);
+    assert.equal(on.mayRunInline(ref({ executionProviders: [{ name: 'cuda' }, { name: 'cpu' }] })), false);
+    assert.equal(off.mayRunInline(ref({})), false);
+  } finally {
+    await on.close();
+    await off.close();
+  }
+});
+
 test('options are validated', () => {
   assert.throws(() => new WorkerPool({ workers: 0 }), /pool.workers must be a positive integer/);
   assert.throws(() => new WorkerPool({ workers: 1, spinUs: -1 }), /pool.spinUs must be a non-negative integer/);
