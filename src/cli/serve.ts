@@ -36,7 +36,7 @@ export async function serve(cfg: ServeConfig): Promise<number> {
   log.info(`loading models from ${cfg.modelRepository} with ${cfg.workers} worker(s)`);
   const spin = pool.idleSpinStats();
   log.info(spin.threads > 0
-    ? `idle spinners: ${spin.threads} thread(s), ${cfg.idleSpinWindowUs} us after each request (--idle-spin-threads 0 turns them off)`
+    ? `idle spinners: ${spin.threads} thread(s), ${cfg.idleSpinWindowUs} us after each request while requests come one at a time (--idle-spin-threads 0 turns them off)`
     : 'idle spinners: off');
   try {
     await manager.start();
