@@ -16,7 +16,9 @@ test('an unknown argument exits 1 naming it', () => {
 
 test('without a usable CUDA provider it prints "skipped: <why>" and exits 0', (t) => {
   if (cudaUnavailableReason() === undefined) {
-    t.skip('CUDA works here: the bench would run for real (see bench/runtime/gpu.ts)');
+    const why = 'CUDA works here: the bench would run for real (see bench/runtime/gpu.ts)';
+    console.log(`# GPU test skipped: ${why}`);
+    t.skip(why);
     return;
   }
   const r = spawnSync(process.execPath, [SCRIPT, '--no-gateway'], { encoding: 'utf8' });
