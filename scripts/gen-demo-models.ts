@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
-import { SeededRandom } from '../src/models/seeded-random.js';
+import { SeededRandom } from '../test/fixtures/seeded-random.js';
 
 const { onnx } = onnxProto;
 const DT = onnx.TensorProto.DataType;

@@ -3,7 +3,7 @@
 // so the same Buffer may sit in several sockets' write queues at once).
 // WebSocket: one FlatBuffers payload per template whose id is a fixed-width placeholder; the
 // client copies the payload into each frame and patches the id digits in the copy.
-import type { InferRequest } from '../../src/protocol/types.js';
+import type { InferRequest } from '../../src/core/types.js';
 import type { Protocol } from './options.js';
 import type { RequestTemplate } from './workload.js';
 

@@ -6,7 +6,7 @@
 // Accounting invariant (checked by the tests): sent = answered + errors. Requests still in
 // flight after the window are awaited up to timeoutMs and then counted as 'timeout'.
 import { build, type Histogram } from 'hdr-histogram-js';
-import { SeededRandom } from '../../src/models/seeded-random.js';
+import { SeededRandom } from '../../test/fixtures/seeded-random.js';
 import { scrapeMetrics, serverDelta, type Sample } from './metrics-scrape.js';
 import type { LoadOptions } from './options.js';
 import { encodeHttpTemplates, encodeWsTemplates, type TargetInfo } from './request-bytes.js';

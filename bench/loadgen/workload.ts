@@ -6,7 +6,7 @@
 // 500..1000 candidates, and the large ones carry about half of all rows. With a large request
 // of mean 750 rows, a share p of large requests gives p*750 = (1-p)*1 rows each way, so
 // p = 1/751: about one request in 751 is large.
-import { SeededRandom } from '../../src/models/seeded-random.js';
+import { SeededRandom } from '../../test/fixtures/seeded-random.js';
 
 export type WorkloadName = 'k1' | 'k200' | 'k1000' | 'mixed';
 export const WORKLOADS: readonly WorkloadName[] = ['k1', 'k200', 'k1000', 'mixed'];

@@ -7,7 +7,7 @@
 //          [--time-ms 300] [--seed 1] [--json OUT]
 import { writeFileSync } from 'node:fs';
 import { build } from 'hdr-histogram-js';
-import { SeededRandom } from '../../src/models/seeded-random.js';
+import { SeededRandom } from '../../test/fixtures/seeded-random.js';
 import { openSession, score } from './peer-common.js';
 
 export const CEILING_SCHEMA = 'infergate.ceiling/1';

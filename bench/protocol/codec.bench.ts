@@ -8,7 +8,7 @@ import { Bench } from 'tinybench';
 import { decodeBinaryRequest, decodeBinaryResponse, encodeBinaryRequest, encodeBinaryResponse } from '../../src/protocol/binary-ext.js';
 import { decodeFlatRequest, decodeFlatResponse, encodeFlatRequest, encodeFlatResponse } from '../../src/protocol/flatbuffers-codec.js';
 import { decodeJsonRequest, decodeJsonResponse, encodeJsonRequest, encodeJsonResponse } from '../../src/protocol/kserve-json.js';
-import type { InferRequest, InferResponse } from '../../src/protocol/types.js';
+import type { InferRequest, InferResponse } from '../../src/core/types.js';
 
 const timeArg = process.argv.indexOf('--time-ms');
 const timeMs = timeArg > 0 ? Number(process.argv[timeArg + 1]) : 300;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { Session, ortVersion } from '../../src/runtime/index.js';
-import { buildModel, seededFloat32, type ModelSpec } from '../../src/models/onnx-builder.js';
+import { buildModel, seededFloat32, type ModelSpec } from '../../test/fixtures/onnx-builder.js';
 
 type Ort = typeof import('onnxruntime-node');
 // onnxruntime-node is CommonJS; load it the way a CommonJS consumer would.

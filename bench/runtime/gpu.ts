@@ -14,7 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Session, availableProviders, ortVersion, type RuntimeTensor, type ProviderSpec } from '../../src/runtime/index.js';
-import { seededFloat32, seededRandom } from '../../src/models/onnx-builder.js';
+import { seededFloat32, seededRandom } from '../../test/fixtures/onnx-builder.js';
 import { generateDemoModels, DLRM_ROWS_PER_TABLE } from '../../scripts/gen-demo-models.js';
 import { runLoadgen, startGateway } from '../harness/processes.js';
 import type { LoadResult } from '../loadgen/result.js';

@@ -9,9 +9,9 @@
 //
 // BYTES tensors batch too: their elements are framed (u32 LE length + bytes), so a row range
 // is a byte range found by walking the frames, and a batch is the concatenation of the ranges.
-import { err } from '../protocol/errors.js';
+import { err } from '../core/errors.js';
 import { DATATYPES, MAX_TENSOR_BYTES } from '../protocol/datatypes.js';
-import type { DataType } from '../protocol/types.js';
+import type { DataType } from '../core/types.js';
 import type { SabPool } from './sab-pool.js';
 
 /** A request tensor: batch dim first. `bytes` is owned by the request until it is finished. */

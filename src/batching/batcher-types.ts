@@ -1,6 +1,6 @@
 // Public types of the DynamicBatcher: what the server submits, what the executor (the worker
 // pool glue) receives and returns, and what a request settles with.
-import type { InferError } from '../protocol/errors.js';
+import type { InferError } from '../core/errors.js';
 import type { OutputMap } from './assemble.js';
 import type { Clock } from './clock.js';
 import type { SendReason } from './decide.js';

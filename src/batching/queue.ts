@@ -12,7 +12,7 @@
 //
 // Bounds: admission fails once size or rows would pass maxQueueSize / maxQueueRows; an entry
 // that could never fit (rows > maxQueueRows) is a permanent error, not a retryable shed.
-import { err, type InferError } from '../protocol/errors.js';
+import { err, type InferError } from '../core/errors.js';
 
 /** What the queue and decide() need to know about an entry. */
 export interface QueuedEntry {

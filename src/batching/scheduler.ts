@@ -14,7 +14,7 @@
 //
 // Tensor ownership: the payload stays owned by the caller; the batcher only hands it to the
 // executor inside a Batch, which must not keep it past the returned promise.
-import { err, InferError, type ErrorCode } from '../protocol/errors.js';
+import { err, InferError, type ErrorCode } from '../core/errors.js';
 import { joinOutputs, type OutputMap } from './assemble.js';
 import type { Batch, BatchEntry, BatchResult, DynamicBatcherDeps, ItemResult, PendingItem } from './batcher-types.js';
 import { systemClock, type Clock } from './clock.js';

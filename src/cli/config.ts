@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { cpuQuotaCores } from './cpu-quota.js';
-import { type ModelConfigJson, ConfigError, configPatch, mergeConfigLayers, validateConfigLayer } from '../models/config.js';
+import { type ModelConfigJson, ConfigError, configPatch, mergeConfigLayers, validateConfigLayer } from '../repository/config.js';
 import { DEFAULT_INLINE } from '../pool/inline.js';
 import {
   type OptionSpec, SERVE_OPTIONS, ENCODE_OPTIONS, DECODE_OPTIONS, DEFAULT_QUIET_SPIN_US, DEFAULT_IDLE_SPIN_WINDOW_US, DEFAULT_MAX_BODY_BYTES,
@@ -23,7 +23,7 @@ import { type Given, type OptionSource, checkValue, fromArgv, fromEnv, fromFile,
 
 export type { OptionSource } from './option-sources.js';
 
-export { ConfigError } from '../models/config.js';
+export { ConfigError } from '../repository/config.js';
 
 export {
   type OptionKind, type OptionSpec, SERVE_OPTIONS, ENCODE_OPTIONS, DECODE_OPTIONS,

@@ -2,7 +2,7 @@
 // environment variable and its default are listed exactly as they are parsed.
 // Each text ends with a newline, ready for process.stdout.write.
 import { availableParallelism } from 'node:os';
-import { OVERRIDABLE_KEYS } from '../models/config.js';
+import { OVERRIDABLE_KEYS } from '../repository/config.js';
 import { DECODE_OPTIONS, ENCODE_OPTIONS, type OptionSpec, SERVE_OPTIONS } from './config.js';
 
 const WIDTH = 100;

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError, isHelpRequest, parseDecodeArgs, parseEncodeArgs, resolveServeConfig } from './config.js';
 import { decodeHelp, encodeHelp, mainHelp, serveHelp } from './help.js';
 import { flatResponseToJson, jsonRequestToFlat } from '../protocol/cli-codec.js';
-import { InferError } from '../protocol/errors.js';
+import { InferError } from '../core/errors.js';
 import { serve } from './serve.js';
 
 function readInput(path: string): Buffer {

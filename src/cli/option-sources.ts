@@ -7,8 +7,8 @@ import { dirname, resolve } from 'node:path';
 import {
   type ModelConfigJson, ConfigError, closestConfigKey, closestName, configKeyPath, configPatch,
   formatGot, isPlainObject, mergeConfigLayers, validateConfigLayer,
-} from '../models/config.js';
-import { checkModelName } from '../models/repository-scan.js';
+} from '../repository/config.js';
+import { checkModelName } from '../repository/scan.js';
 import type { OptionSpec } from './options.js';
 
 export type OptionSource = 'flag' | 'env' | 'file' | 'default';

@@ -2,7 +2,7 @@
 // value kind and range, its default as --help prints it, and its help text (measurements
 // included). config.ts checks values against these tables and help.ts prints them, so the two
 // cannot drift.
-import { MODEL_DEFAULTS } from '../models/config.js';
+import { MODEL_DEFAULTS } from '../repository/config.js';
 import { DEFAULT_INLINE } from '../pool/inline.js';
 
 export type OptionKind =

@@ -2,7 +2,7 @@
 // SIGTERM/SIGINT: stop accepting connections and report not ready, finish everything queued
 // and in flight, then exit 0. A second signal exits at once with status 1.
 import { WorkerPool } from '../pool/pool.js';
-import { ModelManager } from '../models/manager.js';
+import { ModelManager } from '../repository/manager.js';
 import { startServer } from '../server/app.js';
 import type { ServeConfig } from './config.js';
 import { createLogger } from '../observability/log.js';

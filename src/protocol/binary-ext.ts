@@ -9,11 +9,11 @@
 // a multiple of 16 bytes, so the first tensor's bytes start 16-byte aligned in the body and
 // typed-array views need no copy. Bodies from other clients may be unaligned; the views are
 // still correct and bytesToTypedArray copies them when it must.
-import { err } from './errors.js';
+import { err } from '../core/errors.js';
 import { parseKserveResponse, requestJsonBytes } from './kserve-client.js';
 import { responseJsonBytes } from './kserve-json.js';
 import { bodyText, parseJson, parseKserveRequest } from './kserve-request.js';
-import type { InferRequest, InferResponse, WireTensor } from './types.js';
+import type { InferRequest, InferResponse, WireTensor } from '../core/types.js';
 
 export const INFERENCE_HEADER_CONTENT_LENGTH = 'Inference-Header-Content-Length';
 const HEADER_ALIGNMENT = 16;

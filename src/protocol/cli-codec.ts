@@ -1,7 +1,7 @@
 // Conversions behind `infergate encode` / `infergate decode`, so that anyone can use the
 // FlatBuffers path with curl: KServe v2 JSON request -> FlatBuffers bytes, and FlatBuffers
 // response (or request) -> KServe v2 JSON text. Pure functions; the CLI owns the I/O.
-import { err } from './errors.js';
+import { err } from '../core/errors.js';
 import { decodeFlatRequest, decodeFlatResponse, encodeFlatRequest } from './flatbuffers-codec.js';
 import { bodyText, encodeJsonRequest, encodeJsonResponse, parseJson } from './kserve-json.js';
 import { isJsonObject, parseKserveRequest } from './kserve-request.js';

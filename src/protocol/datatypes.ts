@@ -1,8 +1,8 @@
 // The KServe v2 datatype table and the byte-level helpers every codec shares: element sizes,
 // the KServe <-> ONNX Runtime dtype map, typed-array views over wire bytes, the BYTES
 // (4-byte-length) layout, and shape arithmetic with overflow checks.
-import { err } from './errors.js';
-import type { DataType } from './types.js';
+import { err } from '../core/errors.js';
+import type { DataType } from '../core/types.js';
 import type { OrtDType } from '../runtime/types.js';
 
 type NumericView =

@@ -7,13 +7,13 @@
 // Ownership: the returned Uint8Array is a fresh buffer owned by the caller; inputs are only
 // read during the call.
 import { Builder } from 'flatbuffers';
-import { ERROR_CATALOGUE, WIRE_ERROR_CODES, type InferError } from './errors.js';
+import { ERROR_CATALOGUE, WIRE_ERROR_CODES, type InferError } from '../core/errors.js';
 import {
   ErrorInfo, InferRequest as FbRequest, InferResponse as FbResponse, Parameter, ParameterKind,
   RequestedOutput as FbRequestedOutput, Tensor as FbTensor,
 } from './generated/infergate-generated.js';
 import { DATATYPE_NAMES } from './datatypes.js';
-import type { DataType, InferRequest, InferResponse, ParamValue, WireTensor } from './types.js';
+import type { DataType, InferRequest, InferResponse, ParamValue, WireTensor } from '../core/types.js';
 
 export const REQUEST_IDENTIFIER = 'IGRQ';
 export const RESPONSE_IDENTIFIER = 'IGRS';

@@ -7,7 +7,7 @@
 //
 // Buffer ownership: strings are copied out (decoded); byte vectors are returned as views into
 // the caller's Uint8Array and share its lifetime.
-import { err, type InferError } from './errors.js';
+import { err, type InferError } from '../core/errors.js';
 
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
 

@@ -4,11 +4,11 @@
 // exact way to send values beyond 2^53 through JSON. Non-finite floats cannot appear in a
 // JSON request. Responses write non-finite floats as the strings "NaN", "Infinity",
 // "-Infinity" (JSON has no literal for them); `lenient` reading (client side) accepts those.
-import { err } from './errors.js';
+import { err } from '../core/errors.js';
 import { bytesToTypedArray, packBytes, shapeElementCount, unpackBytesToStrings } from './datatypes.js';
 import { doubleToHalfBits, halfBitsToDouble } from './fp16.js';
 import { shortestFloat16, shortestFloat32 } from './float-format.js';
-import type { DataType } from './types.js';
+import type { DataType } from '../core/types.js';
 
 const INT_RANGE: Partial<Record<DataType, readonly [number, number]>> = {
   INT8: [-128, 127], INT16: [-32768, 32767], INT32: [-2147483648, 2147483647],

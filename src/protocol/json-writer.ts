@@ -6,7 +6,7 @@
 import { bytesToTypedArray } from './datatypes.js';
 import { lastDigits, lastExponent, shortestFloat16, shortestFloat32 } from './float-format.js';
 import { bytesToJsonArrayText, halfValues } from './json-tensor.js';
-import type { WireTensor } from './types.js';
+import type { WireTensor } from '../core/types.js';
 
 const utf8 = new TextEncoder();
 const NAN = [0x22, 0x4e, 0x61, 0x4e, 0x22]; // "NaN"

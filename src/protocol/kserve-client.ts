@@ -1,13 +1,13 @@
 // Client side of the KServe v2 JSON protocol: requests out, responses in. Used by the CLI,
 // the bench load generator and the tests; the server never calls these.
-import { err } from './errors.js';
+import { err } from '../core/errors.js';
 import { checkTensorBytes } from './datatypes.js';
 import { jsonDataToBytes } from './json-tensor.js';
 import { JsonByteWriter } from './json-writer.js';
 import {
   binaryDataSize, bodyText, isJsonObject, parseDatatype, parseJson, parseShape, tensorName,
 } from './kserve-request.js';
-import type { InferRequest, InferResponse, WireTensor } from './types.js';
+import type { InferRequest, InferResponse, WireTensor } from '../core/types.js';
 
 /**
  * The request object as JSON bytes. Inputs named in `binaryInputs` carry

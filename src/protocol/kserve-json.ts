@@ -4,10 +4,10 @@
 // Responses are written straight into bytes (json-writer.ts): no intermediate object graph,
 // no JSON.stringify of big number arrays, no JS string per FP32 element; FP32 and FP16 get
 // their shortest round-trip digits (0.1, not 0.10000000149011612).
-import { toInferError } from './errors.js';
+import { toInferError } from '../core/errors.js';
 import { JsonByteWriter } from './json-writer.js';
 import { bodyText, parseJson, parseKserveRequest } from './kserve-request.js';
-import type { InferRequest, InferResponse } from './types.js';
+import type { InferRequest, InferResponse } from '../core/types.js';
 
 export { bodyText, parseJson } from './kserve-request.js';
 export { decodeJsonResponse, encodeJsonRequest, parseKserveResponse, requestJsonBytes } from './kserve-client.js';

@@ -4,11 +4,11 @@
 // binary extension's "binary_data_output" stays in `parameters` (the response encoder reads
 // it), inputs carry either "data" or parameters.binary_data_size, never both, and binary
 // data is consumed in input order with nothing left over.
-import { err } from './errors.js';
+import { err } from '../core/errors.js';
 import { checkTensorBytes, isDataType, MAX_TENSOR_BYTES } from './datatypes.js';
 import { jsonDataToBytes } from './json-tensor.js';
 import { MAX_PARAMETERS, MAX_RANK, MAX_TENSORS } from './limits.js';
-import type { DataType, InferRequest, ParamValue, RequestedOutput, WireTensor } from './types.js';
+import type { DataType, InferRequest, ParamValue, RequestedOutput, WireTensor } from '../core/types.js';
 
 const DATATYPE_LIST = 'BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, FP32, FP64, BYTES';
 

@@ -3,11 +3,11 @@
 // InferenceService.
 import uWS from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
-import { err } from '../protocol/errors.js';
+import { err } from '../core/errors.js';
 import { HttpExchange } from './http-exchange.js';
 import { readBody } from './body.js';
 import { decodeRequest, detectFormat, encodeError, encodeResponse, type WireFormat } from './formats.js';
-import type { InferenceService } from './service.js';
+import type { InferenceService } from '../core/service.js';
 import { attachStream, type StreamOptions } from './websocket.js';
 import { assertNativeUws } from './uws-native.js';
 

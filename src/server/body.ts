@@ -2,7 +2,7 @@
 // are copied at once into one buffer, pre-sized from Content-Length when the client sent it.
 // The returned Uint8Array owns a fresh ArrayBuffer (8-byte aligned at offset 0) that belongs to
 // the request until it is finished; decoders may hand out views into it.
-import { err } from '../protocol/errors.js';
+import { err } from '../core/errors.js';
 import type { HttpExchange } from './http-exchange.js';
 
 export function readBody(ex: HttpExchange, maxBodyBytes: number): Promise<Uint8Array> {

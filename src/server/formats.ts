@@ -1,8 +1,8 @@
 // Chooses the wire format of an /infer exchange and adapts the protocol codecs to it. A
 // response is always encoded in the format its request came in; errors too, so a FlatBuffers
 // caller never has to parse JSON.
-import { err, toInferError } from '../protocol/errors.js';
-import type { InferRequest, InferResponse } from '../protocol/types.js';
+import { err, toInferError } from '../core/errors.js';
+import type { InferRequest, InferResponse } from '../core/types.js';
 import { decodeFlatRequest, encodeFlatError, encodeFlatResponse } from '../protocol/flatbuffers-codec.js';
 import { decodeJsonRequest, encodeJsonResponse } from '../protocol/kserve-json.js';
 import { decodeBinaryRequest, encodeBinaryResponse } from '../protocol/binary-ext.js';

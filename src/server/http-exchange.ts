@@ -6,7 +6,7 @@
 //    process, so every write goes through finish(), which checks `aborted` and `finished`.
 //  - Writes that happen after an await are corked so headers and body leave in one syscall.
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import { InferError, toInferError } from '../protocol/errors.js';
+import { InferError, toInferError } from '../core/errors.js';
 import { STATUS_TEXT } from './status-text.js';
 import type { CancelSignal } from '../batching/index.js';
 

@@ -6,9 +6,9 @@
 // past maxPendingBytes is disconnected rather than allowed to grow server memory without bound.
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
-import { err, toInferError } from '../protocol/errors.js';
+import { err, toInferError } from '../core/errors.js';
 import { decodeFlatRequest, encodeFlatError, encodeFlatResponse } from '../protocol/flatbuffers-codec.js';
-import type { InferenceService } from './service.js';
+import type { InferenceService } from '../core/service.js';
 
 export interface StreamOptions {
   maxPayloadBytes: number;

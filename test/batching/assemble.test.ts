@@ -5,7 +5,7 @@ import { assembleBatch, joinOutputs, sliceOutputs, type RowTensor, type TensorMa
 import { SabPool } from '../../src/batching/sab-pool.js';
 import { batchSignature } from '../../src/batching/signature.js';
 import { packBytes, unpackBytesToStrings } from '../../src/protocol/datatypes.js';
-import type { InferError } from '../../src/protocol/errors.js';
+import type { InferError } from '../../src/core/errors.js';
 import { seeded } from './helpers.js';
 
 function fp32(k: number, cols: number, rnd: () => number): RowTensor {

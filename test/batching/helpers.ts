@@ -1,6 +1,6 @@
 // Test helpers for the batching library: a hand-driven clock, a fake worker pool that records
 // every batch it was given, and a seeded PRNG for fixtures.
-import { seededRandom } from '../../src/models/onnx-builder.js';
+import { seededRandom } from '../fixtures/onnx-builder.js';
 import type { Clock } from '../../src/batching/clock.js';
 import type { Batch, BatchResult } from '../../src/batching/scheduler.js';
 

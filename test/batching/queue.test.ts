@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BatchQueue, type QueuedEntry } from '../../src/batching/queue.js';
-import { InferError } from '../../src/protocol/errors.js';
+import { InferError } from '../../src/core/errors.js';
 import { seeded } from './helpers.js';
 
 interface E extends QueuedEntry { id: number }

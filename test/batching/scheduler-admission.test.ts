@@ -1,7 +1,7 @@
 // DynamicBatcher: admission control, deadlines, cancellation, oversize requests, bad input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { InferError } from '../../src/protocol/errors.js';
+import type { InferError } from '../../src/core/errors.js';
 import { track } from './helpers.js';
 import { item, make, ranIds } from './scheduler-fixture.js';
 

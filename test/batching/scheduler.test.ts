@@ -1,7 +1,7 @@
 // DynamicBatcher: batching behaviour on a fake clock and a fake pool.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InferError } from '../../src/protocol/errors.js';
+import { InferError } from '../../src/core/errors.js';
 import { settle, track } from './helpers.js';
 import { item, make, ranIds } from './scheduler-fixture.js';
 

@@ -9,7 +9,7 @@ import {
   parseDecodeArgs, parseEncodeArgs, resolveServeConfig,
 } from '../../src/cli/config.js';
 import { decodeHelp, encodeHelp, mainHelp, serveHelp } from '../../src/cli/help.js';
-import { OVERRIDABLE_KEYS, resolveModelConfig } from '../../src/models/config.js';
+import { OVERRIDABLE_KEYS, resolveModelConfig } from '../../src/repository/config.js';
 
 const CWD = '/srv/app';
 const REPO = ['--model-repository', 'models'];

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRanker } from '../../scripts/gen-demo-models.js';
-import { seededRandom } from '../../src/models/onnx-builder.js';
+import { seededRandom } from '../fixtures/onnx-builder.js';
 
 /** Deterministic float32 rows in [-1, 1) (mulberry32). */
 export function seededRows(rows: number, cols: number, seed: number): Float32Array {

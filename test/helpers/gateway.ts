@@ -1,7 +1,7 @@
 // Starts a real gateway in this process (uWS on a free port, a Piscina pool, the native addon)
 // over a model repository directory, for end-to-end tests over real sockets.
 import { WorkerPool, type PoolOptions } from '../../src/pool/pool.js';
-import { ModelManager } from '../../src/models/manager.js';
+import { ModelManager } from '../../src/repository/manager.js';
 import { startServer, type RunningServer } from '../../src/server/app.js';
 
 export interface TestGateway {

@@ -4,7 +4,7 @@ import {
   binaryOutputNames, decodeBinaryRequest, decodeBinaryResponse, encodeBinaryRequest, encodeBinaryResponse,
 } from '../../src/protocol/binary-ext.js';
 import { decodeJsonRequest } from '../../src/protocol/kserve-json.js';
-import type { InferRequest } from '../../src/protocol/types.js';
+import type { InferRequest } from '../../src/core/types.js';
 import { assertInferError, assertRequestsEqual, assertResponsesEqual, randomRequest, randomResponse, Rng } from './helpers.js';
 
 const enc = new TextEncoder();

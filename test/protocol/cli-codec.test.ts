@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { flatRequestToJson, flatResponseToJson, jsonRequestToFlat } from '../../src/protocol/cli-codec.js';
 import { decodeFlatRequest, encodeFlatError, encodeFlatResponse } from '../../src/protocol/flatbuffers-codec.js';
 import { decodeJsonRequest, encodeJsonRequest } from '../../src/protocol/kserve-json.js';
-import { InferError } from '../../src/protocol/errors.js';
+import { InferError } from '../../src/core/errors.js';
 import { assertInferError, assertRequestsEqual, assertResponsesEqual, randomRequest, randomResponse, Rng } from './helpers.js';
 import { decodeJsonResponse } from '../../src/protocol/kserve-json.js';
 

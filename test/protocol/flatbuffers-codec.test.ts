@@ -4,10 +4,10 @@ import { Builder, ByteBuffer } from 'flatbuffers';
 import {
   decodeFlatRequest, decodeFlatResponse, encodeFlatError, encodeFlatRequest, encodeFlatResponse,
 } from '../../src/protocol/flatbuffers-codec.js';
-import { InferError } from '../../src/protocol/errors.js';
+import { InferError } from '../../src/core/errors.js';
 import { InferRequest as FbRequest, Tensor as FbTensor, DataType as FbDataType } from '../../src/protocol/generated/infergate-generated.js';
 import { ALL_DATATYPES, assertInferError, assertRequestsEqual, assertResponsesEqual, atOffset, randomRequest, randomResponse, randomTensor, Rng } from './helpers.js';
-import type { InferRequest } from '../../src/protocol/types.js';
+import type { InferRequest } from '../../src/core/types.js';
 
 function baseRequest(): InferRequest {
   return {

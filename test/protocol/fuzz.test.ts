@@ -7,8 +7,8 @@ import { decodeFlatRequest, decodeFlatResponse, encodeFlatError, encodeFlatReque
 import { decodeBinaryRequest, encodeBinaryRequest } from '../../src/protocol/binary-ext.js';
 import { decodeJsonRequest, encodeJsonRequest } from '../../src/protocol/kserve-json.js';
 import { checkTensorBytes } from '../../src/protocol/datatypes.js';
-import { InferError } from '../../src/protocol/errors.js';
-import type { WireTensor } from '../../src/protocol/types.js';
+import { InferError } from '../../src/core/errors.js';
+import type { WireTensor } from '../../src/core/types.js';
 import { randomRequest, randomResponse, randomTensor, Rng } from './helpers.js';
 
 const EDGE_U32 = [0, 1, 3, 4, 0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff];

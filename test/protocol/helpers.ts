@@ -2,8 +2,8 @@
 // responses, and deep comparison of the protocol-neutral types.
 import assert from 'node:assert/strict';
 import { packBytes } from '../../src/protocol/datatypes.js';
-import { InferError, type ErrorCode } from '../../src/protocol/errors.js';
-import type { DataType, InferRequest, InferResponse, WireTensor } from '../../src/protocol/types.js';
+import { InferError, type ErrorCode } from '../../src/core/errors.js';
+import type { DataType, InferRequest, InferResponse, WireTensor } from '../../src/core/types.js';
 
 export const ALL_DATATYPES: readonly DataType[] = [
   'BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64',

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   decodeJsonRequest, decodeJsonResponse, encodeJsonError, encodeJsonRequest, encodeJsonResponse,
 } from '../../src/protocol/kserve-json.js';
-import { InferError } from '../../src/protocol/errors.js';
+import { InferError } from '../../src/core/errors.js';
 import { ALL_DATATYPES, assertInferError, assertRequestsEqual, assertResponsesEqual, randomRequest, randomResponse, randomTensor, Rng } from './helpers.js';
 
 const body = (o: unknown): string => JSON.stringify(o);

@@ -3,7 +3,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Session, type ProviderSpec } from '../../src/runtime/index.js';
-import { buildModel, seededFloat32 } from '../../src/models/onnx-builder.js';
+import { buildModel, seededFloat32 } from '../fixtures/onnx-builder.js';
 import { identityModel, modelFile } from '../fixtures/runtime-models.js';
 import { cudaUnavailableReason } from '../helpers/gpu.js';
 

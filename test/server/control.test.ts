@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildModel } from '../../src/models/onnx-builder.js';
+import { buildModel } from '../fixtures/onnx-builder.js';
 import { buildRanker } from '../../scripts/gen-demo-models.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { writeModel } from '../helpers/fixtures.js';

@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { Session } from '../../src/runtime/index.js';
 import { encodeFlatRequest, decodeFlatResponse } from '../../src/protocol/flatbuffers-codec.js';
 import { encodeBinaryRequest, decodeBinaryResponse } from '../../src/protocol/binary-ext.js';
-import type { InferRequest } from '../../src/protocol/types.js';
+import type { InferRequest } from '../../src/core/types.js';
 import { WsConnection } from '../../bench/loadgen/ws-conn.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { InlinePolicy } from '../../src/pool/inline.js';

@@ -1,11 +1,11 @@
 // Checks a decoded request against a loaded model's metadata before it is queued, so that every
 // bad input is answered 400 with a message naming the tensor, and nothing malformed ever
 // reaches the batcher or ONNX Runtime. Returns the request's tensors keyed by model input name.
-import { err } from '../protocol/errors.js';
+import { err } from '../core/errors.js';
 import { checkTensorBytes } from '../protocol/datatypes.js';
-import type { InferRequest, WireTensor } from '../protocol/types.js';
+import type { InferRequest, WireTensor } from '../core/types.js';
 import type { RowTensor } from '../batching/index.js';
-import type { TensorMetadata } from '../server/service.js';
+import type { TensorMetadata } from '../core/service.js';
 
 export interface ValidatedRequest {
   inputs: Record<string, RowTensor>;

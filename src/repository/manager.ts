@@ -2,15 +2,15 @@
 // Owns model lifecycle (load at start-up, explicit load/unload, drain), version resolution,
 // deadlines, and request accounting. Implements InferenceService for the server.
 import { performance } from 'node:perf_hooks';
-import { err, toInferError } from '../protocol/errors.js';
-import type { InferRequest, InferResponse } from '../protocol/types.js';
+import { err, toInferError } from '../core/errors.js';
+import type { InferRequest, InferResponse } from '../core/types.js';
 import { SabPool } from '../batching/index.js';
 import type { WorkerPool } from '../pool/pool.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/gateway-metrics.js';
-import type { InferenceService, InferOptions, ModelMetadata, RepositoryEntry, WireStage } from '../server/service.js';
+import type { InferenceService, InferOptions, ModelMetadata, RepositoryEntry, WireStage } from '../core/service.js';
 import { ConfigError } from './config.js';
-import { scanModel, scanRepository, type ScanOptions, type ScannedModel } from './repository-scan.js';
-import { ModelVersionHost } from './model-host.js';
+import { scanModel, scanRepository, type ScanOptions, type ScannedModel } from './scan.js';
+import { ModelVersionHost } from '../pipeline/model-host.js';
 
 export const SERVER_NAME = 'infergate';
 export const SERVER_VERSION = '0.1.0';

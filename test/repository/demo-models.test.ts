@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { generateDemoModels, lowerTriangleIndices } from '../../scripts/gen-demo-models.js';
-import { SeededRandom } from '../../src/models/seeded-random.js';
+import { SeededRandom } from '../fixtures/seeded-random.js';
 
 const tempDirs: string[] = [];
 function tempRepo(): string {

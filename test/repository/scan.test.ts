@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/models/config.js';
+import { ConfigError } from '../../src/repository/config.js';
 import {
   type ScannedModel, type ScannedModelOk, checkModelName, scanModel, scanRepository, selectVersions,
-} from '../../src/models/repository-scan.js';
+} from '../../src/repository/scan.js';
 
 const roots: string[] = [];
 test.after(() => { for (const d of roots) rmSync(d, { recursive: true, force: true }); });

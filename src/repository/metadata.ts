@@ -3,7 +3,7 @@
 // Triton configs do) and a disagreement fails the load with a message naming both sides.
 import { ortToKserve } from '../protocol/datatypes.js';
 import type { ModelDescription, TensorInfo } from '../runtime/types.js';
-import type { TensorMetadata } from '../server/service.js';
+import type { TensorMetadata } from '../core/service.js';
 import type { ModelConfig, TensorConfig } from './config.js';
 
 export function buildMetadata(name: string, config: ModelConfig, d: ModelDescription): { inputs: TensorMetadata[]; outputs: TensorMetadata[] } {

@@ -2,7 +2,7 @@
 // defaults, a --model-override): a table of leaf checkers, unknown keys with suggestions, and
 // the one message shape `<source>: <path> must be <expected> (got <value>)`. Split from
 // config.ts, which turns validated layers into a ModelConfig.
-import type { DataType } from '../protocol/types.js';
+import type { DataType } from '../core/types.js';
 import type { ModelConfigJson, ProviderConfigJson, TensorConfigJson, VersionPolicyJson } from './config.js';
 // ---------------------------------------------------------------------------------------------
 // Errors and helpers shared with src/cli/config.ts

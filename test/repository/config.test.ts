@@ -6,7 +6,7 @@ import {
   ConfigError, MODEL_DEFAULTS, type ModelConfig, OVERRIDABLE_KEYS, applyOverrides, closestConfigKey, closestName,
   configKeyPath, configPatch, defaultWarmupBatchSizes, formatGot, mergeConfigLayers, parseConfigJsonText,
   parseModelConfig, resolveModelConfig, toConfigJson, validateConfigLayer,
-} from '../../src/models/config.js';
+} from '../../src/repository/config.js';
 import { type BatcherOptions, resolveBatcherOptions } from '../../src/batching/options.js';
 
 const DEFAULT_CONFIG: ModelConfig = {

@@ -1,6 +1,6 @@
 // What the transport layer (HTTP, WebSocket) needs from the core. The server depends on this
 // interface only, so routes can be tested against the real core and nothing else.
-import type { InferRequest, InferResponse } from '../protocol/types.js';
+import type { InferRequest, InferResponse } from './types.js';
 import type { CancelSignal } from '../batching/index.js';
 
 export interface TensorMetadata {

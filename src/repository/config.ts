@@ -14,7 +14,7 @@
 // Error messages (ConfigError) have one shape:
 //   `<source>: <key path> must be <expected> (got <value as JSON>)`
 //   `<source>: unknown key "<key path>" (did you mean "<key>"?)`
-import type { DataType } from '../protocol/types.js';
+import type { DataType } from '../core/types.js';
 import type { GraphOptimizationLevel, ProviderSpec, SessionOptions } from '../runtime/types.js';
 import {
   bad, closestName, ConfigError, has, mergeConfigLayers, SECTION_FIELDS, TOP_FIELDS, validateConfigLayer,

@@ -3,8 +3,8 @@
 // Dynamic non-batch dims are warmed at 1. Values are zeros, valid for any dtype (for an
 // embedding lookup, index 0 always exists).
 import { DATATYPES, packBytes } from '../protocol/datatypes.js';
-import type { DataType } from '../protocol/types.js';
-import type { TensorMetadata } from '../server/service.js';
+import type { DataType } from '../core/types.js';
+import type { TensorMetadata } from '../core/service.js';
 
 export interface WarmupTensor {
   name: string;

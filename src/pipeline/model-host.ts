@@ -6,9 +6,9 @@
 import { performance } from 'node:perf_hooks';
 import { Session } from '../runtime/index.js';
 import type { ModelDescription } from '../runtime/types.js';
-import { err, toInferError } from '../protocol/errors.js';
+import { err, toInferError } from '../core/errors.js';
 import { kserveToOrt, ortToKserve, packBytes, unpackBytesToStrings } from '../protocol/datatypes.js';
-import type { InferRequest, InferResponse, WireTensor } from '../protocol/types.js';
+import type { InferRequest, InferResponse, WireTensor } from '../core/types.js';
 import {
   assembleBatch, batchSignature, DynamicBatcher, SabPool, sliceOutputs,
   type Batch, type BatchResult, type CancelSignal, type OutputTensor, type RowTensor,
@@ -16,11 +16,11 @@ import {
 import type { WorkerPool } from '../pool/pool.js';
 import type { ModelRef, TaskTensor } from '../pool/task.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
-import type { ModelConfig } from './config.js';
-import type { TensorMetadata } from '../server/service.js';
+import type { ModelConfig } from '../repository/config.js';
+import type { TensorMetadata } from '../core/service.js';
 import { validateRequest, type ValidatedRequest } from './validate.js';
-import { buildMetadata } from './metadata.js';
-import { warmupInputs } from './warmup.js';
+import { buildMetadata } from '../repository/metadata.js';
+import { warmupInputs } from '../repository/warmup.js';
 
 export type VersionState = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
 
