@@ -10,7 +10,7 @@
 // BYTES tensors batch too: their elements are framed (u32 LE length + bytes), so a row range
 // is a byte range found by walking the frames, and a batch is the concatenation of the ranges.
 import { err } from '../core/errors.js';
-import { DATATYPES, MAX_TENSOR_BYTES } from '../protocol/datatypes.js';
+import { DATATYPES, MAX_TENSOR_BYTES } from '../core/datatypes.js';
 import type { DataType } from '../core/types.js';
 import type { SabPool } from './sab-pool.js';
 

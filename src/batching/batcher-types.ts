@@ -23,14 +23,8 @@ export interface PendingItem<T> {
   readonly unbatchable?: boolean;
 }
 
-/** The part of AbortSignal the batcher uses. An AbortSignal fits; so does the HTTP layer's
- *  per-request object, which spares every request an AbortController (measured: creating and
- *  wiring one was about 6% of the HTTP thread's time at K=1). */
-export interface CancelSignal {
-  readonly aborted: boolean;
-  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
-}
+import type { CancelSignal } from '../core/types.js';
+export type { CancelSignal } from '../core/types.js';
 
 /** Rows [rowStart, rowStart + rows) of one request. */
 export interface BatchEntry<T> {

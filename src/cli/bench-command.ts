@@ -1,101 +1,39 @@
 // `infergate bench ...`: the load-testing tools as CLI commands.
 //   infergate bench sweep [options]   SRE tuning sweep -> recommended config.json
-//   infergate bench load [options]    the load generator (same options as bench/loadgen)
-// The implementations live in bench/ (compiled to dist/bench/); they run servers and load in
-// separate processes, never inside this one's event loop.
-import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+//   infergate bench load [options]    the load generator
+// The implementations are bench entry points (compiled to dist/bench/), spawned here by path:
+// the product never imports bench code, and load never shares this process's event loop.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-const SWEEP_HELP = `Usage: infergate bench sweep [options]
+const ENTRY_POINTS: Readonly<Record<string, string>> = {
+  sweep: '../../bench/sweep/cli.js',
+  load: '../../bench/loadgen/cli.js',
+};
 
-Starts a gateway per grid point, loads it with the load generator, and recommends the
-configuration with the most rows/s whose p99 fits the budget without errors. Writes
-OUT/sweep.json, OUT/config.json (model settings) and OUT/serve-config.json (for --config).
+const USAGE = `Usage: infergate bench <command> [options]
 
-Options (lists are comma-separated):
-  --model-repository DIR   default models
-  --model NAME             default ranker
-  --workload W             k1|k200|k1000|mixed (default k1)
-  --protocol P             flatbuffers|json|binary|ws (default flatbuffers)
-  --concurrency N          closed-loop requests in flight (default 64)
-  --rate N                 open loop at N req/s instead of closed loop
-  --p99-budget-us US       latency budget (default 2000)
-  --workers LIST           default 1,${Math.max(1, availableParallelism())}
-  --intra-op-threads LIST  default 1
-  --max-batch-size LIST    default 64,256,1024
-  --max-queue-delay-us LIST  default 0,250,1000
-  --duration-s S           measured seconds per point (default 3)
-  --warmup-s S             warm-up seconds per point (default 1)
-  --out DIR                default bench/results/sweep
+Commands:
+  sweep   start a gateway per grid point, load it, recommend a configuration (--help for options)
+  load    the load generator against a running gateway (--help for options)
 `;
-
-function list(v: string, flag: string, min: number): number[] {
-  const out = v.split(',').map((x) => x.trim()).filter((x) => x !== '').map(Number);
-  if (out.length === 0 || out.some((x) => !Number.isInteger(x) || x < min)) {
-    throw new RangeError(`${flag} must be a comma-separated list of integers >= ${min} (got "${v}")`);
-  }
-  return out;
-}
-
-function num(v: string, flag: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min) throw new RangeError(`${flag} must be a number >= ${min} (got "${v}")`);
-  return n;
-}
-
-async function sweep(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(SWEEP_HELP);
-    return 0;
-  }
-  const o = {
-    repo: resolve('models'), model: 'ranker', workload: 'k1', protocol: 'flatbuffers', concurrency: 64, rate: 0,
-    p99BudgetUs: 2000, workers: [1, Math.max(1, availableParallelism())].filter((x, i, a) => a.indexOf(x) === i),
-    intraOpThreads: [1], maxBatchSizes: [64, 256, 1024], maxQueueDelaysUs: [0, 250, 1000], durationS: 3, warmupS: 1,
-    outDir: resolve('bench/results/sweep'),
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const v = argv[i + 1];
-    if (v === undefined) throw new RangeError(`${flag} needs a value`);
-    i++;
-    switch (flag) {
-      case '--model-repository': o.repo = resolve(v); break;
-      case '--model': o.model = v; break;
-      case '--workload': o.workload = v; break;
-      case '--protocol': o.protocol = v; break;
-      case '--concurrency': o.concurrency = num(v, flag, 1); break;
-      case '--rate': o.rate = num(v, flag, 0); break;
-      case '--p99-budget-us': o.p99BudgetUs = num(v, flag, 1); break;
-      case '--workers': o.workers = list(v, flag, 1); break;
-      case '--intra-op-threads': o.intraOpThreads = list(v, flag, 0); break;
-      case '--max-batch-size': o.maxBatchSizes = list(v, flag, 0); break;
-      case '--max-queue-delay-us': o.maxQueueDelaysUs = list(v, flag, 0); break;
-      case '--duration-s': o.durationS = num(v, flag, 1); break;
-      case '--warmup-s': o.warmupS = num(v, flag, 0); break;
-      case '--out': o.outDir = resolve(v); break;
-      default: throw new RangeError(`unknown option ${flag} (see infergate bench sweep --help)`);
-    }
-  }
-  const { runSweep } = await import('../../bench/sweep/sweep.js');
-  const { best } = await runSweep(o);
-  return best ? 0 : 3;
-}
 
 export async function runBenchCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'sweep':
-      return sweep(rest);
-    case 'load': {
-      // The load generator reads process.argv itself; run it as its own process so that it
-      // never shares an event loop with anything else.
-      const { spawnSync } = await import('node:child_process');
-      const cli = new URL('../../bench/loadgen/cli.js', import.meta.url);
-      return spawnSync(process.execPath, [cli.pathname, ...rest], { stdio: 'inherit' }).status ?? 1;
-    }
-    default:
-      process.stdout.write(`Usage: infergate bench sweep|load [options]\n\n${SWEEP_HELP}`);
-      return sub === undefined || sub === '--help' || sub === '-h' ? 0 : 2;
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    process.stdout.write(USAGE);
+    return sub === undefined ? 2 : 0;
   }
+  const rel = ENTRY_POINTS[sub];
+  if (rel === undefined) {
+    process.stderr.write(`infergate bench: unknown command "${sub}"\n\n${USAGE}`);
+    return 2;
+  }
+  const entry = fileURLToPath(new URL(rel, import.meta.url));
+  if (!existsSync(entry)) {
+    process.stderr.write(`infergate bench ${sub}: ${entry} is missing (run npm run build:ts)\n`);
+    return 1;
+  }
+  return spawnSync(process.execPath, [entry, ...rest], { stdio: 'inherit' }).status ?? 1;
 }

@@ -67,11 +67,25 @@ export function err(code: ErrorCode, message: string, opts?: { cause?: unknown; 
   return new InferError(code, message, opts);
 }
 
-/** Anything thrown anywhere becomes an InferError; unknown errors are internal (500). */
+/** Anything thrown anywhere becomes an InferError. An error that carries a catalogue code keeps
+ *  it: the native addon attaches one to every error it throws (`code`), and an error that
+ *  crossed a worker thread carries it as `cause.code` (structured clone drops other own
+ *  properties; see src/pool/worker.ts). Errors without a known code are internal (500). */
 export function toInferError(e: unknown): InferError {
   if (e instanceof InferError) return e;
   const message = e instanceof Error ? e.message : String(e);
-  return new InferError('IG_INTERNAL', message, { cause: e });
+  const code = catalogueCodeOf(e);
+  return new InferError(code ?? 'IG_INTERNAL', message, { cause: e });
+}
+
+/** The catalogue code an error carries, directly or as `cause.code`; undefined when none. */
+export function catalogueCodeOf(e: unknown): ErrorCode | undefined {
+  if (e === null || typeof e !== 'object') return undefined;
+  const own = (e as { code?: unknown }).code;
+  if (typeof own === 'string' && isErrorCode(own)) return own;
+  const cause = (e as { cause?: unknown }).cause;
+  const inner = cause !== null && typeof cause === 'object' ? (cause as { code?: unknown }).code : undefined;
+  return typeof inner === 'string' && isErrorCode(inner) ? inner : undefined;
 }
 
 export function isErrorCode(s: string): s is ErrorCode {

@@ -1,7 +1,7 @@
 // What the transport layer (HTTP, WebSocket) needs from the core. The server depends on this
 // interface only, so routes can be tested against the real core and nothing else.
 import type { InferRequest, InferResponse } from './types.js';
-import type { CancelSignal } from '../batching/index.js';
+import type { CancelSignal } from './types.js';
 
 export interface TensorMetadata {
   name: string;

@@ -2,7 +2,7 @@
 // bad input is answered 400 with a message naming the tensor, and nothing malformed ever
 // reaches the batcher or ONNX Runtime. Returns the request's tensors keyed by model input name.
 import { err } from '../core/errors.js';
-import { checkTensorBytes } from '../protocol/datatypes.js';
+import { checkTensorBytes } from '../core/datatypes.js';
 import type { InferRequest, WireTensor } from '../core/types.js';
 import type { RowTensor } from '../batching/index.js';
 import type { TensorMetadata } from '../core/service.js';

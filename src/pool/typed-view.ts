@@ -1,23 +1,14 @@
 // Typed-array views over raw tensor memory, per ORT dtype. No copy: the view aliases `buffer`,
 // so the caller's ownership rules for the buffer apply to the view.
+import { DATATYPE_NAMES, DATATYPES } from '../core/datatypes.js';
 import type { OrtDType, TensorData } from '../runtime/types.js';
 
 type ViewCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Exclude<TensorData, string[]>;
 
-const VIEW: Record<Exclude<OrtDType, 'string'>, { ctor: ViewCtor; bytes: number }> = {
-  float32: { ctor: Float32Array, bytes: 4 },
-  float16: { ctor: Uint16Array, bytes: 2 },
-  float64: { ctor: Float64Array, bytes: 8 },
-  int8: { ctor: Int8Array, bytes: 1 },
-  int16: { ctor: Int16Array, bytes: 2 },
-  int32: { ctor: Int32Array, bytes: 4 },
-  int64: { ctor: BigInt64Array, bytes: 8 },
-  uint8: { ctor: Uint8Array, bytes: 1 },
-  uint16: { ctor: Uint16Array, bytes: 2 },
-  uint32: { ctor: Uint32Array, bytes: 4 },
-  uint64: { ctor: BigUint64Array, bytes: 8 },
-  bool: { ctor: Uint8Array, bytes: 1 },
-};
+/** Typed-array class and element size per ORT dtype, derived from the one table. */
+const VIEW = Object.fromEntries(DATATYPE_NAMES.filter((d) => DATATYPES[d].view !== null)
+  .map((d) => [DATATYPES[d].ort, { ctor: DATATYPES[d].view as unknown as ViewCtor, bytes: DATATYPES[d].byteSize }])) as
+  Record<Exclude<OrtDType, 'string'>, { ctor: ViewCtor; bytes: number }>;
 
 /** A view of `byteLength` bytes at `byteOffset`. The offset must be aligned to the element
  *  size (batch buffers are 64-byte aligned); a misaligned slice is copied instead. */

@@ -39,7 +39,17 @@ export default function handle(task: PoolTask): RunResult | Promise<void> {
 }
 
 function run(task: RunTask): RunResult {
-  const result = executeRun(sessions, task);
+  let result: RunResult;
+  try {
+    result = executeRun(sessions, task);
+  } catch (e) {
+    // Piscina sends the error back by structured clone, which keeps an Error's class, message
+    // and `cause` but drops other own properties: carry the addon's catalogue code in `cause`
+    // so that toInferError (src/core/errors.ts) answers with it.
+    const code = (e as { code?: unknown } | null)?.code;
+    if (e instanceof Error && typeof code === 'string' && e.cause === undefined) e.cause = { code };
+    throw e;
+  }
   const outputs = result.outputs;
   spinner.touch();
   // Move output buffers instead of cloning them: a Transferable wrapper marked movable makes

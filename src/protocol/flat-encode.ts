@@ -12,7 +12,7 @@ import {
   ErrorInfo, InferRequest as FbRequest, InferResponse as FbResponse, Parameter, ParameterKind,
   RequestedOutput as FbRequestedOutput, Tensor as FbTensor,
 } from './generated/infergate-generated.js';
-import { DATATYPE_NAMES } from './datatypes.js';
+import { DATATYPE_NAMES } from '../core/datatypes.js';
 import type { DataType, InferRequest, InferResponse, ParamValue, WireTensor } from '../core/types.js';
 
 export const REQUEST_IDENTIFIER = 'IGRQ';

@@ -4,7 +4,7 @@
 // zero-copy views into the body: they are valid as long as the body buffer is (see
 // WireTensor's ownership note) and 16-byte aligned when the body is (our encoder aligns them).
 import { err, InferError, isErrorCode, WIRE_ERROR_CODES, type ErrorCode } from '../core/errors.js';
-import { checkTensorBytes, DATATYPE_NAMES } from './datatypes.js';
+import { checkTensorBytes, DATATYPE_NAMES } from '../core/datatypes.js';
 import { FlatReader, type FlatTable } from './flat-reader.js';
 import { MAX_NAME_BYTES, MAX_PARAMETERS, MAX_RANK, MAX_STRING_BYTES, MAX_TENSORS } from './limits.js';
 import { REQUEST_IDENTIFIER, RESPONSE_IDENTIFIER } from './flat-encode.js';

@@ -5,7 +5,7 @@
 // JSON request. Responses write non-finite floats as the strings "NaN", "Infinity",
 // "-Infinity" (JSON has no literal for them); `lenient` reading (client side) accepts those.
 import { err } from '../core/errors.js';
-import { bytesToTypedArray, packBytes, shapeElementCount, unpackBytesToStrings } from './datatypes.js';
+import { bytesToTypedArray, packBytes, shapeElementCount, unpackBytesToStrings } from '../core/datatypes.js';
 import { doubleToHalfBits, halfBitsToDouble } from './fp16.js';
 import { shortestFloat16, shortestFloat32 } from './float-format.js';
 import type { DataType } from '../core/types.js';

@@ -3,7 +3,7 @@
 // (float-format.ts) and written digit by digit as ASCII, with no JS string per element.
 // V8's own number-to-string costs ~170 ns per non-integer; this path is about 10x cheaper.
 // Output equals JSON.stringify/String for every value we write (tests check that).
-import { bytesToTypedArray } from './datatypes.js';
+import { bytesToTypedArray } from '../core/datatypes.js';
 import { lastDigits, lastExponent, shortestFloat16, shortestFloat32 } from './float-format.js';
 import { bytesToJsonArrayText, halfValues } from './json-tensor.js';
 import type { WireTensor } from '../core/types.js';

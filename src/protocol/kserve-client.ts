@@ -1,7 +1,7 @@
 // Client side of the KServe v2 JSON protocol: requests out, responses in. Used by the CLI,
 // the bench load generator and the tests; the server never calls these.
 import { err } from '../core/errors.js';
-import { checkTensorBytes } from './datatypes.js';
+import { checkTensorBytes } from '../core/datatypes.js';
 import { jsonDataToBytes } from './json-tensor.js';
 import { JsonByteWriter } from './json-writer.js';
 import {

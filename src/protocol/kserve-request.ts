@@ -5,7 +5,7 @@
 // it), inputs carry either "data" or parameters.binary_data_size, never both, and binary
 // data is consumed in input order with nothing left over.
 import { err } from '../core/errors.js';
-import { checkTensorBytes, isDataType, MAX_TENSOR_BYTES } from './datatypes.js';
+import { checkTensorBytes, isDataType, MAX_TENSOR_BYTES } from '../core/datatypes.js';
 import { jsonDataToBytes } from './json-tensor.js';
 import { MAX_PARAMETERS, MAX_RANK, MAX_TENSORS } from './limits.js';
 import type { DataType, InferRequest, ParamValue, RequestedOutput, WireTensor } from '../core/types.js';

@@ -10,7 +10,7 @@ import { createGatewayMetrics, type GatewayMetrics } from '../observability/gate
 import type { InferenceService, InferOptions, ModelMetadata, RepositoryEntry, WireStage } from '../core/service.js';
 import { ConfigError } from './config.js';
 import { scanModel, scanRepository, type ScanOptions, type ScannedModel } from './scan.js';
-import { ModelVersionHost } from '../pipeline/model-host.js';
+import { ModelVersion } from './model-version.js';
 
 export const SERVER_NAME = 'infergate';
 export const SERVER_VERSION = '0.1.0';
@@ -28,7 +28,7 @@ interface ModelEntry {
   name: string;
   /** Set when the model directory or its config could not be used. */
   error: string | undefined;
-  versions: Map<string, ModelVersionHost>;
+  versions: Map<string, ModelVersion>;
 }
 
 export class ModelManager implements InferenceService {
@@ -73,7 +73,7 @@ export class ModelManager implements InferenceService {
     } else {
       for (const w of m.warnings) this.#log(`model ${m.name}: warning: ${w}`);
       const hosts = m.versions.map((v) => {
-        const host = new ModelVersionHost(m.name, String(v.version), v.path, m.config, ++this.#generation,
+        const host = new ModelVersion(m.name, String(v.version), v.path, m.config, ++this.#generation,
           { pool: this.#opts.pool, metrics: this.metrics, sabPool: this.#sabPool });
         entry.versions.set(String(v.version), host);
         return host;
@@ -112,7 +112,7 @@ export class ModelManager implements InferenceService {
     return { name: SERVER_NAME, version: SERVER_VERSION, extensions };
   }
 
-  #resolve(name: string, version: string): ModelVersionHost {
+  #resolve(name: string, version: string): ModelVersion {
     const entry = this.#models.get(name);
     if (!entry) throw err('IG_MODEL_NOT_FOUND', `unknown model "${name}"`);
     if (entry.error !== undefined && entry.versions.size === 0) {
@@ -123,7 +123,7 @@ export class ModelManager implements InferenceService {
       if (!h) throw err('IG_VERSION_NOT_FOUND', `model "${name}" has no version "${version}" (versions: ${[...entry.versions.keys()].join(', ') || 'none'})`);
       return h;
     }
-    let best: ModelVersionHost | undefined;
+    let best: ModelVersion | undefined;
     for (const h of entry.versions.values()) {
       if (!best || (h.state === 'READY' && best.state !== 'READY') ||
         ((h.state === 'READY') === (best.state === 'READY') && Number(h.version) > Number(best.version))) best = h;
@@ -223,7 +223,7 @@ export class ModelManager implements InferenceService {
   }
 
   /** For tests and diagnostics. */
-  host(name: string, version = ''): ModelVersionHost {
+  host(name: string, version = ''): ModelVersion {
     return this.#resolve(name, version);
   }
 }

@@ -1,7 +1,7 @@
 // KServe model metadata from the ONNX file's own description, checked against config.json.
 // ONNX is the source of truth for names, dtypes and shapes; config.json may restate them (as
 // Triton configs do) and a disagreement fails the load with a message naming both sides.
-import { ortToKserve } from '../protocol/datatypes.js';
+import { ortToKserve } from '../core/datatypes.js';
 import type { ModelDescription, TensorInfo } from '../runtime/types.js';
 import type { TensorMetadata } from '../core/service.js';
 import type { ModelConfig, TensorConfig } from './config.js';

@@ -2,7 +2,7 @@
 // caller never pays a new shape's first-run cost (seconds on TensorRT, milliseconds on CPU).
 // Dynamic non-batch dims are warmed at 1. Values are zeros, valid for any dtype (for an
 // embedding lookup, index 0 always exists).
-import { DATATYPES, packBytes } from '../protocol/datatypes.js';
+import { DATATYPES, packBytes } from '../core/datatypes.js';
 import type { DataType } from '../core/types.js';
 import type { TensorMetadata } from '../core/service.js';
 

@@ -1,12 +1,9 @@
 // Types of the runtime facade: the only surface through which the rest of infergate talks to
 // the native ONNX Runtime addon. Nothing outside src/runtime/ imports the .node file.
 
-/** ONNX Runtime element types we support (ORT's names, as onnxruntime-node spells them). */
-export type OrtDType =
-  | 'float32' | 'float16' | 'float64'
-  | 'int8' | 'int16' | 'int32' | 'int64'
-  | 'uint8' | 'uint16' | 'uint32' | 'uint64'
-  | 'bool' | 'string';
+/** ONNX Runtime element types: defined with the one dtype table, src/core/datatypes.ts. */
+import type { OrtDType } from '../core/datatypes.js';
+export type { OrtDType } from '../core/datatypes.js';
 
 /** Typed-array class per dtype; float16 and bool travel as raw 16-bit / 8-bit storage. */
 export type TensorData =

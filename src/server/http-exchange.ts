@@ -8,7 +8,7 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { InferError, toInferError } from '../core/errors.js';
 import { STATUS_TEXT } from './status-text.js';
-import type { CancelSignal } from '../batching/index.js';
+import type { CancelSignal } from '../core/types.js';
 
 export type Body = string | Uint8Array;
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { assembleBatch, joinOutputs, sliceOutputs, type RowTensor, type TensorMap } from '../../src/batching/assemble.js';
 import { SabPool } from '../../src/batching/sab-pool.js';
 import { batchSignature } from '../../src/batching/signature.js';
-import { packBytes, unpackBytesToStrings } from '../../src/protocol/datatypes.js';
+import { packBytes, unpackBytesToStrings } from '../../src/core/datatypes.js';
 import type { InferError } from '../../src/core/errors.js';
 import { seeded } from './helpers.js';
 

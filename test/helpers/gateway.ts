@@ -1,39 +1,24 @@
-// Starts a real gateway in this process (uWS on a free port, a Piscina pool, the native addon)
-// over a model repository directory, for end-to-end tests over real sockets.
-import { WorkerPool, type PoolOptions } from '../../src/pool/pool.js';
-import { ModelManager } from '../../src/repository/manager.js';
-import { startServer, type RunningServer } from '../../src/server/app.js';
+// Starts a real gateway in this process through the composition root (src/gateway.ts): uWS on a
+// free port, a Piscina pool, the native addon, over a model repository directory, for
+// end-to-end tests over real sockets. Log lines are collected in `logs`.
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import type { PoolOptions } from '../../src/pool/pool.js';
 
-export interface TestGateway {
-  url: string;
-  port: number;
-  manager: ModelManager;
-  pool: WorkerPool;
-  server: RunningServer;
+export interface TestGateway extends Gateway {
   logs: string[];
-  close(): Promise<void>;
 }
 
 export async function startTestGateway(repo: string, opts: {
   workers?: number; maxBodyBytes?: number; modelControlMode?: 'none' | 'explicit'; inline?: PoolOptions['inline']; idleSpin?: PoolOptions['idleSpin'];
 } = {}): Promise<TestGateway> {
-  const pool = new WorkerPool({ workers: opts.workers ?? 1, inline: opts.inline, idleSpin: opts.idleSpin });
   const logs: string[] = [];
-  const manager = new ModelManager({ repository: repo, pool, modelControlMode: opts.modelControlMode ?? 'none', log: (l) => logs.push(l) });
-  await manager.start();
-  const server = await startServer(manager, { host: '127.0.0.1', port: 0, maxBodyBytes: opts.maxBodyBytes ?? 64 << 20 });
-  return {
-    url: `http://127.0.0.1:${server.port}`,
-    port: server.port,
-    manager,
-    pool,
-    server,
-    logs,
-    async close() {
-      server.stopListening();
-      await manager.drain();
-      server.closeAll();
-      await pool.close();
-    },
-  };
+  const push = (l: string): void => void logs.push(l);
+  const gw = await createGateway({
+    modelRepository: repo,
+    modelControlMode: opts.modelControlMode ?? 'none',
+    pool: { workers: opts.workers ?? 1, inline: opts.inline, idleSpin: opts.idleSpin },
+    server: { host: '127.0.0.1', port: 0, maxBodyBytes: opts.maxBodyBytes ?? 64 << 20 },
+    log: { debug: push, info: push, warn: push, error: push },
+  });
+  return Object.assign(gw, { logs });
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { decodeFlatRequest, decodeFlatResponse, encodeFlatError, encodeFlatRequest, encodeFlatResponse } from '../../src/protocol/flatbuffers-codec.js';
 import { decodeBinaryRequest, encodeBinaryRequest } from '../../src/protocol/binary-ext.js';
 import { decodeJsonRequest, encodeJsonRequest } from '../../src/protocol/kserve-json.js';
-import { checkTensorBytes } from '../../src/protocol/datatypes.js';
+import { checkTensorBytes } from '../../src/core/datatypes.js';
 import { InferError } from '../../src/core/errors.js';
 import type { WireTensor } from '../../src/core/types.js';
 import { randomRequest, randomResponse, randomTensor, Rng } from './helpers.js';

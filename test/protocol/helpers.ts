@@ -1,7 +1,7 @@
 // Seeded fixtures for the protocol tests: random tensors of every datatype, requests and
 // responses, and deep comparison of the protocol-neutral types.
 import assert from 'node:assert/strict';
-import { packBytes } from '../../src/protocol/datatypes.js';
+import { packBytes } from '../../src/core/datatypes.js';
 import { InferError, type ErrorCode } from '../../src/core/errors.js';
 import type { DataType, InferRequest, InferResponse, WireTensor } from '../../src/core/types.js';
 

@@ -1,14 +1,21 @@
-// The KServe v2 datatype table and the byte-level helpers every codec shares: element sizes,
+// The one datatype table (KServe v2 names, ONNX Runtime names, element sizes, typed-array
+// classes; native/dtype_table.h is its C++ twin) and the byte-level helpers every codec shares: element sizes,
 // the KServe <-> ONNX Runtime dtype map, typed-array views over wire bytes, the BYTES
 // (4-byte-length) layout, and shape arithmetic with overflow checks.
-import { err } from '../core/errors.js';
-import type { DataType } from '../core/types.js';
-import type { OrtDType } from '../runtime/types.js';
+import { err } from './errors.js';
+import type { DataType } from './types.js';
+
+/** ONNX Runtime element types we support (ORT's names, as onnxruntime-node spells them). */
+export type OrtDType =
+  | 'float32' | 'float16' | 'float64'
+  | 'int8' | 'int16' | 'int32' | 'int64'
+  | 'uint8' | 'uint16' | 'uint32' | 'uint64'
+  | 'bool' | 'string';
 
 type NumericView =
   | Float32Array | Float64Array | Uint16Array | Int8Array | Int16Array | Int32Array
   | BigInt64Array | Uint8Array | Uint32Array | BigUint64Array;
-type ViewCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => NumericView;
+export type ViewCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => NumericView;
 
 export interface DataTypeInfo {
   name: DataType;

@@ -4,8 +4,8 @@ import {
   bytesToTypedArray, checkTensorBytes, countBytesElements, DATATYPE_NAMES, DATATYPES, dataTypeByteSize,
   isDataType, kserveToOrt, ortToKserve, packBytes, shapeElementCount, typedArrayToBytes, unpackBytes,
   unpackBytesToStrings,
-} from '../../src/protocol/datatypes.js';
-import { ALL_DATATYPES, assertInferError, atOffset } from './helpers.js';
+} from '../../src/core/datatypes.js';
+import { ALL_DATATYPES, assertInferError, atOffset } from '../protocol/helpers.js';
 
 test('datatype table: sizes and the KServe <-> ORT map', () => {
   assert.deepEqual([...DATATYPE_NAMES], [...ALL_DATATYPES]);

@@ -1,0 +1,81 @@
+// The composition root: the one place that wires the worker pool, the model repository and the
+// HTTP/WebSocket server together. `infergate serve` (src/cli/serve.ts), the end-to-end tests
+// (test/helpers/gateway.ts) and, through serve, every bench child build a gateway here, so all
+// three run the same object graph.
+//
+// Order: the pool first (workers hold sessions), then the server listens (health answers while
+// models load: ready stays false until loading has finished), then the repository loads. Any
+// failure on the way closes what was opened.
+import { WorkerPool, type PoolOptions } from './pool/pool.js';
+import { ModelManager } from './repository/manager.js';
+import type { ScanOptions } from './repository/scan.js';
+import { startServer, type RunningServer, type ServerOptions } from './server/app.js';
+import type { Logger } from './observability/log.js';
+
+export interface GatewayOptions {
+  modelRepository: string;
+  modelControlMode: 'none' | 'explicit';
+  /** Config layers around each model's config.json (server defaults, per-model overrides). */
+  scan?: ScanOptions;
+  pool: PoolOptions;
+  server: ServerOptions;
+  log: Logger;
+}
+
+export interface Gateway {
+  /** http://host:port with the bound port (useful with port 0). */
+  url: string;
+  port: number;
+  manager: ModelManager;
+  pool: WorkerPool;
+  server: RunningServer;
+  /** Graceful stop: stop listening, report not ready, finish queued and running work, close
+   *  every connection and the pool. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function createGateway(o: GatewayOptions): Promise<Gateway> {
+  const pool = new WorkerPool(o.pool);
+  const manager = new ModelManager({
+    repository: o.modelRepository,
+    pool,
+    modelControlMode: o.modelControlMode,
+    ...(o.scan ? { scan: o.scan } : {}),
+    log: (line) => o.log.info(line),
+  });
+  let server: RunningServer;
+  try {
+    server = await startServer(manager, o.server);
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
+  try {
+    await manager.start();
+  } catch (e) {
+    server.closeAll();
+    await pool.close();
+    throw e;
+  }
+  const host = o.server.host.includes(':') ? `[${o.server.host}]` : o.server.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${server.port}`,
+    port: server.port,
+    manager,
+    pool,
+    server,
+    close() {
+      closing ??= (async () => {
+        server.stopListening();
+        try {
+          await manager.drain();
+        } finally {
+          server.closeAll();
+          await pool.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}

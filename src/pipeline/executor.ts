@@ -1,0 +1,16 @@
+// What the request path needs from whatever runs batches: src/pool's WorkerPool in production,
+// a fake in the pipeline's unit tests (no sockets, no addon). The pipeline never imports the
+// pool; the composition root (src/gateway.ts) hands one in.
+import type { RunResult, RunTask } from '../pool/task.js';
+
+export interface BatchExecutor {
+  /** Runs one batch of `rows` rows; `allowInline` false forces a worker thread (warm-up). */
+  run(task: RunTask, rows: number, allowInline?: boolean): Promise<RunResult>;
+  /** Batches that could start right now. */
+  idleWorkers(): number;
+  /** Called synchronously each time a batch finishes. */
+  onFree(listener: () => void): void;
+  /** A request reached a model / was answered (drives the idle spinners; may be no-ops). */
+  noteArrival(): void;
+  noteDone(): void;
+}

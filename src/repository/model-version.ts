@@ -1,0 +1,130 @@
+// One model version's lifecycle: LOADING -> READY | UNAVAILABLE, and READY -> UNLOADING ->
+// UNAVAILABLE. Loading opens the process-wide ORT session (main-thread handle, for metadata),
+// checks config.json against the ONNX file, builds the version's request path (a ModelPipeline:
+// src/pipeline/model-pipeline.ts), warms every batch shape up in every worker, then reports
+// READY. Unloading closes the pipeline (queued and running requests finish first), tells every
+// thread to drop its session handle, and drops the main thread's.
+import { Session } from '../runtime/index.js';
+import type { ModelDescription } from '../runtime/types.js';
+import { err } from '../core/errors.js';
+import type { TensorMetadata } from '../core/service.js';
+import type { CancelSignal, InferRequest, InferResponse } from '../core/types.js';
+import type { SabPool } from '../batching/index.js';
+import type { WorkerPool } from '../pool/pool.js';
+import type { ModelRef } from '../pool/task.js';
+import type { GatewayMetrics } from '../observability/gateway-metrics.js';
+import { ModelPipeline } from '../pipeline/model-pipeline.js';
+import { toTaskTensor } from '../pipeline/task-tensors.js';
+import type { ModelConfig } from './config.js';
+import { buildMetadata } from './metadata.js';
+import { warmupInputs } from './warmup.js';
+
+export type VersionState = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
+
+export interface VersionDeps {
+  pool: WorkerPool;
+  metrics: GatewayMetrics;
+  sabPool: SabPool;
+}
+
+export class ModelVersion {
+  readonly name: string;
+  readonly version: string;
+  readonly config: ModelConfig;
+  readonly path: string;
+  state: VersionState = 'LOADING';
+  error: string | undefined;
+  inputs: TensorMetadata[] = [];
+  outputs: TensorMetadata[] = [];
+  description: ModelDescription | undefined;
+  /** Frozen: the metrics layer caches its formatted key by identity. */
+  readonly labels: Readonly<{ model: string; version: string }>;
+  readonly #deps: VersionDeps;
+  readonly #ref: ModelRef;
+  #session: Session | undefined;
+  #pipeline: ModelPipeline | undefined;
+
+  constructor(name: string, version: string, path: string, config: ModelConfig, generation: number, deps: VersionDeps) {
+    this.name = name;
+    this.version = version;
+    this.path = path;
+    this.config = config;
+    this.#deps = deps;
+    // The registry key carries the generation: a reload of the same path (new file contents)
+    // must open a new session, never reuse the one workers may still hold from before.
+    const id = `${name}@${version}#${generation}`;
+    this.#ref = { id, source: path, options: { ...config.runtime, key: `${path}#${generation}` } };
+    this.labels = Object.freeze({ model: name, version });
+  }
+
+  /** Loads, warms up and reports READY; on failure the version is UNAVAILABLE with the reason.
+   *  Never throws. */
+  async load(): Promise<void> {
+    try {
+      this.#session = await Session.loadAsync(this.path, this.#ref.options);
+      this.description = this.#session.describe();
+      const meta = buildMetadata(this.name, this.config, this.description);
+      this.inputs = meta.inputs;
+      this.outputs = meta.outputs;
+      const { pool, metrics, sabPool } = this.#deps;
+      this.#pipeline = new ModelPipeline({
+        name: this.name, version: this.version, ref: this.#ref, inputs: this.inputs, outputs: this.outputs,
+        maxBatchSize: this.config.maxBatchSize, batching: this.config.batching,
+      }, { executor: pool, metrics, sabPool });
+      await this.#warmup();
+      this.state = 'READY';
+      metrics.modelReady.set(this.labels, 1);
+      const c = this.#pipeline.counters;
+      metrics.queueDepth.collect(this.labels, () => c.queueDepth);
+      metrics.expired.collect(this.labels, () => c.expired);
+      metrics.cancelled.collect(this.labels, () => c.cancelled);
+      metrics.shed.collect(this.labels, () => c.rejected.IG_QUEUE_FULL + c.rejected.IG_TOO_MANY_REQUESTS);
+    } catch (e) {
+      this.state = 'UNAVAILABLE';
+      this.error = e instanceof Error ? e.message : String(e);
+      this.#deps.metrics.modelReady.set(this.labels, 0);
+      this.#session?.unload();
+      this.#session = undefined;
+    }
+  }
+
+  async #warmup(): Promise<void> {
+    const sets = warmupInputs(this.inputs, this.config.maxBatchSize, this.config.warmup.batchSizes);
+    if (sets.length === 0) return;
+    const task = (inputs: (typeof sets)[number]) => ({ kind: 'run' as const, model: this.#ref, inputs: inputs.map(toTaskTensor), outputs: [] });
+    // The smallest shape once per worker, concurrently, so that every worker opens its handle
+    // on the shared session; then every shape once, one at a time (see docs/decisions/008).
+    // Warm-up always takes the worker path: it exists to open and warm the workers' handles.
+    const pool = this.#deps.pool;
+    await Promise.all(Array.from({ length: pool.workers }, () => pool.run(task(sets[0]!), 0, false)));
+    for (const inputs of sets.slice(1)) await pool.run(task(inputs), 0, false);
+    // And the HTTP thread, which runs small batches inline.
+    pool.warmInline(task(sets[0]!), sets[0]![0]?.shape[0] ?? 0);
+  }
+
+  infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number): Promise<InferResponse> {
+    const pipeline = this.#pipeline;
+    if (this.state !== 'READY' || !pipeline) {
+      return Promise.reject(err('IG_MODEL_NOT_READY', `model "${this.name}" version ${this.version} is not ready${this.error ? `: ${this.error}` : ''}`, { retryAfterS: 1 }));
+    }
+    return pipeline.infer(req, signal, deadlineUs);
+  }
+
+  /** Stops admitting, finishes queued and running work, then drops every session handle. */
+  async unload(): Promise<void> {
+    this.state = 'UNLOADING';
+    this.#deps.metrics.modelReady.set(this.labels, 0);
+    // close(): new requests get IG_SHUTTING_DOWN; queued and running ones finish first.
+    if (this.#pipeline) await this.#pipeline.close();
+    this.#deps.metrics.queueDepth.remove(this.labels);
+    await this.#deps.pool.announceUnload(this.#ref.id);
+    this.#session?.unload();
+    this.#session = undefined;
+    this.state = 'UNAVAILABLE';
+    this.error = 'unloaded';
+  }
+
+  get counters() {
+    return this.#pipeline?.counters;
+  }
+}
