@@ -20,6 +20,17 @@ export interface GatewayOptions {
   pool: PoolOptions;
   server: ServerOptions;
   log: Logger;
+  /** Model versions loading at once (default: the CPU cores, at least 2). */
+  loadThreads?: number;
+  /** Ready only while every model is READY (default: while at least one is). */
+  strictReadiness?: boolean;
+  /** Fail start-up (close everything and reject) when any model fails to load. */
+  exitOnError: boolean;
+}
+
+/** Start-up refused because a model failed to load and exitOnError is set. */
+export class ModelLoadError extends Error {
+  override readonly name = 'ModelLoadError';
 }
 
 export interface Gateway {
@@ -41,7 +52,9 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     pool,
     modelControlMode: o.modelControlMode,
     ...(o.scan ? { scan: o.scan } : {}),
-    log: (line) => o.log.info(line),
+    ...(o.loadThreads !== undefined ? { loadThreads: o.loadThreads } : {}),
+    ...(o.strictReadiness !== undefined ? { strictReadiness: o.strictReadiness } : {}),
+    log: o.log,
   });
   let server: RunningServer;
   try {
@@ -51,9 +64,14 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     throw e;
   }
   try {
-    await manager.start();
+    const summary = await manager.start();
+    if (o.exitOnError && summary.failed.length > 0) {
+      throw new ModelLoadError(`${summary.failed.length} model(s) failed to load (${summary.failed.map((f) => `${f.name}: ${f.reason}`).join('; ')}); `
+        + 'exiting because --exit-on-error is true (false serves the models that loaded)');
+    }
   } catch (e) {
     server.closeAll();
+    await manager.drain().catch(() => {});
     await pool.close();
     throw e;
   }

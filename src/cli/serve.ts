@@ -2,10 +2,26 @@
 // how to reach it, and drains on a signal. SIGTERM/SIGINT: stop accepting connections and report
 // not ready, finish everything queued and in flight, then exit 0. A second signal exits at once
 // with status 1.
-import { createGateway, type GatewayOptions } from '../gateway.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../gateway.js';
 import type { ServeConfig } from './config.js';
 import { createLogger, type Logger } from '../observability/log.js';
 import { missingNodeFlags } from './node-flags.js';
+
+/** How to reach a model that actually loaded, each line short enough for a terminal: its
+ *  metadata, and an infer with zeros when its inputs are small enough to spell out. */
+export function startupHint(gw: Pick<Gateway, 'url' | 'manager'>): string[] {
+  const name = gw.manager.readyModels()[0];
+  if (name === undefined) return ['no model is ready: see the errors above'];
+  const lines = [`try: curl -s ${gw.url}/v2/models/${encodeURIComponent(name)}`];
+  const meta = gw.manager.modelMetadata(name, '');
+  const inputs = meta.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape.map((d) => (d < 0 ? 1 : d)) }));
+  const elements = inputs.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+  if (elements <= 8 && inputs.every((t) => t.datatype !== 'BYTES')) {
+    const body = JSON.stringify({ inputs: inputs.map((t) => ({ ...t, data: new Array(t.shape.reduce((a, b) => a * b, 1)).fill(0) })) });
+    lines.push(`     curl -s -d '${body}' ${gw.url}/v2/models/${encodeURIComponent(name)}/infer`);
+  }
+  return lines;
+}
 
 /** ServeConfig (every source merged) -> the composition root's options. */
 export function gatewayOptionsFrom(cfg: ServeConfig, log: Logger): GatewayOptions {
@@ -21,6 +37,7 @@ export function gatewayOptionsFrom(cfg: ServeConfig, log: Logger): GatewayOption
     },
     server: { host: cfg.host, port: cfg.port, maxBodyBytes: cfg.maxBodyBytes },
     log,
+    exitOnError: false,
   };
 }
 
@@ -35,8 +52,7 @@ export async function serve(cfg: ServeConfig): Promise<number> {
     : 'idle spinners: off');
   const gw = await createGateway(gatewayOptionsFrom(cfg, log));
   log.info(`infergate listening on ${gw.url} (ready: ${gw.manager.isReady()})`);
-  log.info(`try: curl -s ${gw.url}/v2/models/ranker`);
-  log.info(`     curl -s -H 'Content-Type: application/json' -d '{"inputs":[{"name":"features","datatype":"FP32","shape":[1,128],"data":[${new Array(128).fill(0.5).join(',')}]}]}' ${gw.url}/v2/models/ranker/infer`);
+  for (const line of startupHint(gw)) log.info(line);
 
   return await new Promise<number>((resolve) => {
     let stopping = false;

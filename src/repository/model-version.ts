@@ -23,6 +23,8 @@ export type VersionState = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
 
 export interface VersionDeps {
   pool: WorkerPool;
+  /** Where warm-up findings go (a warning when best-effort warm-up fails). */
+  log: { warn(line: string): void };
   metrics: GatewayMetrics;
   sabPool: SabPool;
 }

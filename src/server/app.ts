@@ -27,6 +27,9 @@ export interface RunningServer {
   closeAll(): void;
 }
 
+/** uWS's ListenOptions value (a const enum in its typings, so not importable at run time). */
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
 function param(req: uWS.HttpRequest, i: number): string {
   const raw = req.getParameter(i) ?? '';
   try {
@@ -126,9 +129,12 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
   });
 
   return new Promise((resolve, reject) => {
-    app.listen(opts.host, opts.port, (listenSocket) => {
+    // An exclusive listen (no SO_REUSEPORT): a second infergate on the same port must fail to
+    // start, not silently split the traffic with the first.
+    const listen = app.listen as unknown as (host: string, port: number, options: number, cb: (s: uWS.us_listen_socket | false) => void) => void;
+    listen.call(app, opts.host, opts.port, LIBUS_LISTEN_EXCLUSIVE_PORT, (listenSocket) => {
       if (!listenSocket) {
-        reject(new Error(`could not listen on ${opts.host}:${opts.port} (address in use or not permitted)`));
+        reject(new Error(`could not listen on ${opts.host}:${opts.port}: the port is in use by another process, or not permitted (choose another with --port)`));
         return;
       }
       const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);

@@ -10,6 +10,7 @@ export interface TestGateway extends Gateway {
 
 export async function startTestGateway(repo: string, opts: {
   workers?: number; maxBodyBytes?: number; modelControlMode?: 'none' | 'explicit'; inline?: PoolOptions['inline']; idleSpin?: PoolOptions['idleSpin'];
+  exitOnError?: boolean; loadThreads?: number; strictReadiness?: boolean;
 } = {}): Promise<TestGateway> {
   const logs: string[] = [];
   const push = (l: string): void => void logs.push(l);
@@ -18,7 +19,10 @@ export async function startTestGateway(repo: string, opts: {
     modelControlMode: opts.modelControlMode ?? 'none',
     pool: { workers: opts.workers ?? 1, inline: opts.inline, idleSpin: opts.idleSpin },
     server: { host: '127.0.0.1', port: 0, maxBodyBytes: opts.maxBodyBytes ?? 64 << 20 },
-    log: { debug: push, info: push, warn: push, error: push },
+    log: { debug: push, info: push, warn: (l) => push(`warn: ${l}`), error: (l) => push(`error: ${l}`) },
+    exitOnError: opts.exitOnError ?? false,
+    ...(opts.loadThreads !== undefined ? { loadThreads: opts.loadThreads } : {}),
+    ...(opts.strictReadiness !== undefined ? { strictReadiness: opts.strictReadiness } : {}),
   });
   return Object.assign(gw, { logs });
 }

@@ -47,11 +47,15 @@ test('repository index lists every model with its state', async () => {
   assert.deepEqual(index.map((e) => [e.name, e.version, e.state]).sort(), [['blocker', '1', 'READY'], ['embed', '1', 'READY'], ['ranker', '1', 'READY']]);
 });
 
-test('unload then load a model; a broken file fails its load with the reason', async () => {
+test('unload then load a model; a reload from a broken file fails with the reason and the loaded version keeps serving', async () => {
   assert.equal((await post('/v2/repository/models/ranker/unload')).status, 200);
-  assert.equal((await fetch(`${gw.url}/v2/models/ranker`)).status, 404);
+  // Unloaded, but still in the repository: 503 with Retry-After, never 404.
+  const meta = await fetch(`${gw.url}/v2/models/ranker`);
+  assert.equal(meta.status, 503);
   const infer = await post('/v2/models/ranker/infer', '{"inputs":[]}');
-  assert.equal(infer.status, 404);
+  assert.equal(infer.status, 503);
+  assert.equal(infer.headers.get('retry-after'), '1');
+  assert.equal(((await infer.json()) as { code: string }).code, 'IG_MODEL_NOT_READY');
   assert.equal((await post('/v2/repository/models/ranker/load')).status, 200);
   assert.equal((await fetch(`${gw.url}/v2/models/ranker/ready`)).status, 200);
 
@@ -59,7 +63,10 @@ test('unload then load a model; a broken file fails its load with the reason', a
   const bad = await post('/v2/repository/models/ranker/load');
   assert.equal(bad.status, 500);
   assert.match(((await bad.json()) as { error: string }).error, /ranker/);
-  assert.equal((await fetch(`${gw.url}/v2/models/ranker/ready`)).status, 503);
+  // The version loaded before keeps serving.
+  assert.equal((await fetch(`${gw.url}/v2/models/ranker/ready`)).status, 200);
+  const row = JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 128], data: new Array(128).fill(0.5) }] });
+  assert.equal((await post('/v2/models/ranker/infer', row)).status, 200);
   // The other model never stopped serving.
   assert.equal((await fetch(`${gw.url}/v2/models/embed/ready`)).status, 200);
   const missing = await post('/v2/repository/models/nope/load');
