@@ -20,7 +20,8 @@ import type { ModelConfig } from './config.js';
 import type { TensorMetadata } from '../server/service.js';
 import { validateRequest, type ValidatedRequest } from './validate.js';
 import { buildMetadata } from './metadata.js';
-import { warmupInputs } from './warmup.js';
+import { defaultWarmupPlan, type WarmupPlan } from './warmup.js';
+import { ModelStats } from './model-stats.js';
 
 export type VersionState = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
 
@@ -42,6 +43,10 @@ export class ModelVersionHost {
   inputs: TensorMetadata[] = [];
   outputs: TensorMetadata[] = [];
   description: ModelDescription | undefined;
+  /** Why the default warm-up failed (the model is READY regardless); undefined when it ran. */
+  warmupWarning: string | undefined;
+  /** Triton-style statistics (GET .../stats); requests' totals are added by the manager. */
+  readonly stats = new ModelStats();
   readonly #deps: HostDeps;
   readonly #ref: ModelRef;
   #session: Session | undefined;
@@ -64,8 +69,9 @@ export class ModelVersionHost {
 
   /** Opens the session, checks the config against the ONNX file, warms every batch shape up
    *  in every worker, then reports READY. On failure the version is UNAVAILABLE with the
-   *  reason; it never throws. */
-  async load(): Promise<void> {
+   *  reason; it never throws. `warmup` replaces the default plan (zeros, best effort): a
+   *  required plan's failure fails the load, a best-effort one's only sets warmupWarning. */
+  async load(warmup?: WarmupPlan): Promise<void> {
     try {
       this.#session = await Session.loadAsync(this.path, this.#ref.options);
       this.description = this.#session.describe();
@@ -84,7 +90,15 @@ export class ModelVersionHost {
         // 12.3k/10.9k against 12.5k/9.8k; no difference beyond the noise.
         defer: (fn) => setImmediate(fn),
       });
-      await this.#warmup();
+      const plan = warmup ?? defaultWarmupPlan(this.inputs, this.config.maxBatchSize, this.config.warmup.batchSizes);
+      try {
+        await this.#warmup(plan.sets);
+      } catch (e) {
+        // Zeros are not valid input for every model (a Reshape's target shape, a Range's
+        // limits...): a model that runs on real data must not stay unready for that.
+        if (plan.required) throw e;
+        this.warmupWarning = `warm-up on zeros failed, serving without it: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
+      }
       this.state = 'READY';
       this.#deps.metrics.modelReady.set(this.labels, 1);
       const m = this.#deps.metrics;
@@ -102,9 +116,7 @@ export class ModelVersionHost {
     }
   }
 
-  async #warmup(): Promise<void> {
-    const sizes = this.config.warmup.batchSizes;
-    const sets = warmupInputs(this.inputs, this.config.maxBatchSize, sizes);
+  async #warmup(sets: WarmupPlan['sets']): Promise<void> {
     if (sets.length === 0) return;
     const task = (inputs: (typeof sets)[number]) => ({ kind: 'run' as const, model: this.#ref, inputs: inputs.map(toTaskTensor), outputs: [] });
     // First the smallest shape once per worker, concurrently, so that every worker opens its
@@ -143,6 +155,7 @@ export class ModelVersionHost {
       pool.noteDone();
     }
     this.#deps.metrics.queueDuration.observe(this.labels, result.queueUs);
+    this.stats.completed(result.queueUs, v.rows);
     const outputs: WireTensor[] = [];
     for (const name of v.outputs) {
       const o = result.outputs[name];
@@ -172,6 +185,7 @@ export class ModelVersionHost {
     // Without batching (maxBatchSize 0) the request's own shapes go to the model as they are:
     // one request, each tensor copied once into shared memory. With batching, rows are
     // concatenated into pooled shared buffers.
+    const assembleStartUs = epochUs();
     const assembled = this.config.maxBatchSize === 0
       ? unbatched(batch.entries[0]!.payload.inputs)
       : assembleBatch(batch.entries.map((e) => ({ inputs: e.payload.inputs, rowStart: e.rowStart, rows: e.rows })), sabPool);
@@ -197,8 +211,9 @@ export class ModelVersionHost {
         const bytes = o.strings !== undefined ? packBytes(o.strings) : new Uint8Array(o.buffer, o.byteOffset, o.byteLength);
         batchOutputs[o.name] = { datatype, shape: o.shape, bytes };
       }
-      if (this.config.maxBatchSize === 0) return { outputs: [batchOutputs] };
-      return { outputs: sliceOutputs(batchOutputs, batch.entries.map((e) => e.rows)) };
+      const outputs = this.config.maxBatchSize === 0 ? [batchOutputs] : sliceOutputs(batchOutputs, batch.entries.map((e) => e.rows));
+      this.stats.execution(batch.rows, batch.entries.length, Math.max(0, result.startUs - assembleStartUs), computeUs, Math.max(0, epochUs() - result.endUs));
+      return { outputs };
     } catch (e) {
       const ie = toInferError(e);
       throw ie.code === 'IG_INTERNAL' ? err('IG_INFERENCE_FAILED', `model "${this.name}": ${ie.message}`, { cause: e }) : ie;
