@@ -109,10 +109,11 @@ export class ModelManager implements InferenceService {
   }
 
   serverMetadata(): { name: string; version: string; extensions: string[] } {
-    // Triton's names for the extensions implemented here ("model_repository": the index in
-    // every mode, load/unload with --model-control-mode explicit; "schedule_policy": the
-    // priority and timeout request parameters), then infergate's own.
-    const extensions = ['model_repository', 'model_configuration', 'statistics', 'binary_tensor_data', 'schedule_policy', 'parameters', 'flatbuffers', 'stream'];
+    // Triton's names, in Triton's order, for the extensions implemented here
+    // ("model_repository": the index in every mode, load/unload with --model-control-mode
+    // explicit; "schedule_policy": the priority and timeout request parameters), then
+    // infergate's own.
+    const extensions = ['model_repository', 'schedule_policy', 'model_configuration', 'binary_tensor_data', 'parameters', 'statistics', 'flatbuffers', 'stream'];
     return { name: SERVER_NAME, version: SERVER_VERSION, extensions };
   }
 
