@@ -12,6 +12,11 @@ import { buildRanker } from '../../scripts/gen-demo-models.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { seededRows, writeModel } from '../helpers/fixtures.js';
 import type { ModelStatistics } from '../../src/server/service.js';
+import { ModelVersionHost } from '../../src/models/model-host.js';
+import { parseModelConfig } from '../../src/models/config.js';
+import { warmupInputs } from '../../src/models/warmup.js';
+import { createGatewayMetrics } from '../../src/observability/gateway-metrics.js';
+import { SabPool } from '../../src/batching/index.js';
 
 let gw: TestGateway;
 let repo: string;
@@ -185,4 +190,20 @@ test('a model whose input cannot be zero is READY, with a warning naming ORT\'s 
   assert.equal(r.status, 200);
   const out = await r.json() as { outputs: { shape: number[]; data: number[] }[] };
   assert.deepEqual([out.outputs[0]!.shape, out.outputs[0]!.data], [[3], [1, 2, 3]]);
+});
+
+test('a required warm-up plan (a configured sample list) that fails fails the load, with ORT\'s reason', async () => {
+  const path = join(repo, 'range', '1', 'model.onnx');
+  const deps = { pool: gw.pool, metrics: createGatewayMetrics(), sabPool: new SabPool() };
+  const host = new ModelVersionHost('range', '1', path, parseModelConfig({}, 'range'), 1000, deps);
+  const zeros = warmupInputs([{ name: 'start', datatype: 'FP32', shape: [] }, { name: 'limit', datatype: 'FP32', shape: [] },
+    { name: 'delta', datatype: 'FP32', shape: [] }], 0, []);
+  await host.load({ sets: zeros, required: true });
+  assert.equal(host.state, 'UNAVAILABLE');
+  assert.match(host.error ?? '', /delta/i);
+  const lenient = new ModelVersionHost('range', '1', path, parseModelConfig({}, 'range'), 1001, deps);
+  await lenient.load({ sets: zeros, required: false });
+  assert.equal(lenient.state, 'READY');
+  assert.match(lenient.warmupWarning ?? '', /delta/i);
+  await lenient.unload();
 });
