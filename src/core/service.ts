@@ -24,6 +24,30 @@ export interface RepositoryEntry {
   reason?: string;
 }
 
+/** Triton's statistics extension ($duration_stat, $batch_stat, $model_stat). */
+export interface DurationStat { count: number; ns: number }
+
+export interface BatchStat {
+  batch_size: number;
+  compute_input: DurationStat;
+  compute_infer: DurationStat;
+  compute_output: DurationStat;
+}
+
+export interface ModelStatistics {
+  name: string;
+  version: string;
+  /** Milliseconds since the epoch of the last request that ended; 0 before any. */
+  last_inference: number;
+  inference_count: number;
+  execution_count: number;
+  inference_stats: {
+    success: DurationStat; fail: DurationStat; queue: DurationStat;
+    compute_input: DurationStat; compute_infer: DurationStat; compute_output: DurationStat;
+  };
+  batch_stats: BatchStat[];
+}
+
 export interface InferOptions {
   /** Aborts when the client goes away: queued work is dropped, running work discarded. */
   signal?: CancelSignal;
@@ -40,10 +64,18 @@ export interface InferenceService {
   /** Throws InferError IG_MODEL_NOT_FOUND / IG_VERSION_NOT_FOUND. */
   modelMetadata(name: string, version: string): ModelMetadata;
   modelReady(name: string, version: string): boolean;
+  /** Throws InferError IG_MODEL_NOT_FOUND / IG_VERSION_NOT_FOUND, and nothing else, so that a
+   *  transport can refuse an unknown model before reading the request's body. */
+  checkModel(name: string, version: string): void;
+  /** The effective configuration, config.json-shaped (snake_case) with every default filled. */
+  modelConfig(name: string, version: string): Record<string, unknown>;
+  /** Statistics of every loaded version of `name` ('' = every model), or of one version. */
+  modelStatistics(name: string, version: string): { model_stats: ModelStatistics[] };
   infer(req: InferRequest, opts: InferOptions): Promise<InferResponse>;
-  /** Explicit model control; absent when the server runs with model-control-mode none. */
+  /** The repository's models and their states, in every model-control mode. */
+  repositoryIndex(): Promise<RepositoryEntry[]>;
+  /** Explicit model control; absent unless the server runs with model-control-mode explicit. */
   repository?: {
-    index(): Promise<RepositoryEntry[]>;
     load(name: string): Promise<void>;
     unload(name: string): Promise<void>;
   };

@@ -22,6 +22,7 @@ import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { BatchExecutor } from './executor.js';
 import { toTaskTensor, unbatchedInputs } from './task-tensors.js';
 import { validateRequest, type ValidatedRequest } from './validate.js';
+import type { ModelStats } from './model-stats.js';
 
 /** What the pipeline knows of its model version: fixed once the version is loaded. */
 export interface PipelineSpec {
@@ -40,6 +41,8 @@ export interface PipelineDeps {
   executor: BatchExecutor;
   metrics: GatewayMetrics;
   sabPool: SabPool;
+  /** Triton-style per-version statistics, fed per request and per batch. */
+  stats?: ModelStats;
   /** For tests: the batcher's clock and its once-per-turn hook (default setImmediate). */
   clock?: Clock;
   defer?: (fn: () => void) => void;
@@ -95,6 +98,7 @@ export class ModelPipeline {
       executor.noteDone();
     }
     this.#deps.metrics.queueDuration.observe(this.labels, result.queueUs);
+    this.#deps.stats?.completed(result.queueUs, v.rows);
     const outputs: WireTensor[] = [];
     for (const name of v.outputs) {
       const o = result.outputs[name];
@@ -126,6 +130,7 @@ export class ModelPipeline {
   async #run(entries: Batch<ValidatedRequest>['entries'], rows: number): Promise<BatchResult> {
     const { executor, metrics, sabPool } = this.#deps;
     const unbatched = this.spec.maxBatchSize === 0;
+    const assembleStartUs = epochUs();
     const assembled = unbatched
       ? unbatchedInputs(entries[0]!.payload.inputs)
       : assembleBatch(entries.map((e) => ({ inputs: e.payload.inputs, rowStart: e.rowStart, rows: e.rows })), sabPool);
@@ -145,8 +150,9 @@ export class ModelPipeline {
         const bytes = o.strings !== undefined ? packBytes(o.strings) : new Uint8Array(o.buffer, o.byteOffset, o.byteLength);
         batchOutputs[o.name] = { datatype: ortToKserve(o.dtype), shape: o.shape, bytes };
       }
-      if (unbatched) return { outputs: [batchOutputs] };
-      return { outputs: sliceOutputs(batchOutputs, entries.map((e) => e.rows)) };
+      const outputs = unbatched ? [batchOutputs] : sliceOutputs(batchOutputs, entries.map((e) => e.rows));
+      this.#deps.stats?.execution(rows, entries.length, Math.max(0, result.startUs - assembleStartUs), computeUs, Math.max(0, epochUs() - result.endUs));
+      return { outputs };
     } catch (e) {
       // The addon's catalogue code (a shape the model refused, say) reaches the wire as it is;
       // a run failure, or an error without a code, is this model's inference failure.

@@ -102,7 +102,7 @@ export class WorkerPool {
       workerData: { spinUs: spinUs },
       // Queueing happens in our batcher, where it is bounded and observable; Piscina's own
       // queue only ever holds what the batcher already decided to send.
-      maxQueue: Math.max(16, opts.workers * 4),
+      maxQueue: Math.max(4096, opts.workers * 4), // was 16: loading ~1,000 models queues their warm-ups (interim; being fixed on another branch)
     });
   }
 

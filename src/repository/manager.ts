@@ -15,8 +15,9 @@ import type { InferRequest, InferResponse } from '../core/types.js';
 import { SabPool } from '../batching/index.js';
 import type { WorkerPool } from '../pool/pool.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/gateway-metrics.js';
-import type { InferenceService, InferOptions, ModelMetadata, RepositoryEntry, WireStage } from '../core/service.js';
+import type { InferenceService, InferOptions, ModelMetadata, ModelStatistics, RepositoryEntry, WireStage } from '../core/service.js';
 import { ConfigError } from './config.js';
+import { effectiveConfigJson } from './effective-config.js';
 import { LoadLimiter } from './load-limiter.js';
 import { scanModel, scanRepository, type ScanOptions, type ScannedModel } from './scan.js';
 import { ModelVersion } from './model-version.js';
@@ -82,7 +83,7 @@ export class ModelManager implements InferenceService {
     this.metrics.idleSpinSeconds.collect({}, () => opts.pool.idleSpinStats().spinSeconds);
     this.metrics.idleSpinThreads.collect({}, () => opts.pool.idleSpinStats().threads);
     this.repository = opts.modelControlMode === 'explicit'
-      ? { index: () => this.index(), load: (n) => this.loadModel(n), unload: (n) => this.unloadModel(n) }
+      ? { load: (n) => this.loadModel(n), unload: (n) => this.unloadModel(n) }
       : undefined;
   }
 
@@ -141,12 +142,13 @@ export class ModelManager implements InferenceService {
     const fresh = new Map<string, ModelVersion>();
     for (const v of m.versions) {
       fresh.set(String(v.version), new ModelVersion(m.name, String(v.version), v.path, m.config, ++this.#generation,
-        { pool: this.#opts.pool, metrics: this.metrics, sabPool: this.#sabPool, log: this.#log }));
+        { pool: this.#opts.pool, metrics: this.metrics, sabPool: this.#sabPool }));
     }
     await Promise.all([...fresh.values()].map((h) => this.#limiter.run(() => h.load())));
     const ms = Math.round(performance.now() - startMs);
     const failed = [...fresh.values()].filter((h) => h.state !== 'READY');
     for (const h of fresh.values()) {
+      if (h.warmupWarning !== undefined) this.#log.warn(`model ${h.name} version ${h.version}: ${h.warmupWarning}`);
       if (h.state === 'READY') {
         const d = h.description;
         this.#log.info(`model ${h.name} version ${h.version}: ready in ${ms} ms (providers: ${d?.providers.join(',')}${d?.fallbackReason ? `; fallback: ${d.fallbackReason}` : ''})`);
@@ -188,9 +190,36 @@ export class ModelManager implements InferenceService {
   }
 
   serverMetadata(): { name: string; version: string; extensions: string[] } {
-    const extensions = ['binary_tensor_data', 'statistics_metrics', 'flatbuffers', 'stream'];
-    if (this.repository) extensions.push('model_repository');
+    // Triton's names, in Triton's order, for the extensions implemented here
+    // ("model_repository": the index in every mode, load/unload with --model-control-mode
+    // explicit; "schedule_policy": the priority and timeout request parameters), then
+    // infergate's own.
+    const extensions = ['model_repository', 'schedule_policy', 'model_configuration', 'binary_tensor_data', 'parameters', 'statistics', 'flatbuffers', 'stream'];
     return { name: SERVER_NAME, version: SERVER_VERSION, extensions };
+  }
+
+  checkModel(name: string, version: string): void {
+    const entry = this.#models.get(name);
+    if (!entry) throw err('IG_MODEL_NOT_FOUND', `unknown model "${name}"`);
+    if (version !== '' && entry.versions.size > 0 && !entry.versions.has(version)) {
+      throw err('IG_VERSION_NOT_FOUND', `model "${name}" has no version "${version}" (versions: ${[...entry.versions.keys()].join(', ')})`);
+    }
+  }
+
+  modelConfig(name: string, version: string): Record<string, unknown> {
+    const h = this.#resolve(name, version);
+    return effectiveConfigJson(h.config, h.state === 'READY' ? { inputs: h.inputs, outputs: h.outputs } : undefined);
+  }
+
+  modelStatistics(name: string, version: string): { model_stats: ModelStatistics[] } {
+    let hosts: ModelVersion[];
+    // Every model: the versions that serve (as Triton lists its loaded models).
+    if (name === '') hosts = [...this.#models.values()].flatMap((e) => [...e.versions.values()]).filter((h) => h.state === 'READY');
+    else if (version === '') {
+      this.checkModel(name, '');
+      hosts = [...this.#models.get(name)!.versions.values()];
+    } else hosts = [this.#resolve(name, version)];
+    return { model_stats: hosts.map((h) => h.stats.render(h.name, h.version)) };
   }
 
   #resolve(name: string, version: string): ModelVersion {
@@ -232,24 +261,28 @@ export class ModelManager implements InferenceService {
 
   async infer(req: InferRequest, opts: InferOptions): Promise<InferResponse> {
     let labels: Readonly<{ model: string; version: string }> = { model: req.modelName, version: req.modelVersion };
+    let host: ModelVersion | undefined;
     try {
       if (this.#draining) throw err('IG_SHUTTING_DOWN', 'the server is shutting down', { retryAfterS: 1 });
-      const host = this.#resolve(req.modelName, req.modelVersion);
+      host = this.#resolve(req.modelName, req.modelVersion);
       labels = host.labels;
       const timeoutUs = req.timeoutUs > 0 ? req.timeoutUs : opts.headerTimeoutUs ?? 0;
       const deadlineUs = timeoutUs > 0 ? opts.arrivalMs * 1000 + timeoutUs : 0;
       const resp = await host.infer(req, opts.signal, deadlineUs);
+      const totalUs = (performance.now() - opts.arrivalMs) * 1000;
       this.metrics.requestSuccess.inc(labels);
-      this.metrics.requestDuration.observe(labels, (performance.now() - opts.arrivalMs) * 1000);
+      this.metrics.requestDuration.observe(labels, totalUs);
+      host.stats.success(totalUs);
       return resp;
     } catch (e) {
       const ie = toInferError(e);
       this.metrics.requestFailure.inc({ ...labels, code: ie.code });
+      host?.stats.fail((performance.now() - opts.arrivalMs) * 1000);
       throw ie;
     }
   }
 
-  async index(): Promise<RepositoryEntry[]> {
+  async repositoryIndex(): Promise<RepositoryEntry[]> {
     const scan = await scanRepository(this.#opts.repository, this.#opts.scan);
     const out: RepositoryEntry[] = [];
     for (const m of scan.models) {

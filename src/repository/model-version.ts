@@ -17,14 +17,13 @@ import { ModelPipeline } from '../pipeline/model-pipeline.js';
 import { toTaskTensor } from '../pipeline/task-tensors.js';
 import type { ModelConfig } from './config.js';
 import { buildMetadata } from './metadata.js';
-import { warmupInputs } from './warmup.js';
+import { defaultWarmupPlan, type WarmupPlan } from './warmup.js';
+import { ModelStats } from '../pipeline/model-stats.js';
 
 export type VersionState = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
 
 export interface VersionDeps {
   pool: WorkerPool;
-  /** Where warm-up findings go (a warning when best-effort warm-up fails). */
-  log: { warn(line: string): void };
   metrics: GatewayMetrics;
   sabPool: SabPool;
 }
@@ -39,6 +38,11 @@ export class ModelVersion {
   inputs: TensorMetadata[] = [];
   outputs: TensorMetadata[] = [];
   description: ModelDescription | undefined;
+  /** Why the default warm-up failed (the model is READY regardless); undefined when it ran. */
+  warmupWarning: string | undefined;
+  /** Triton-style statistics (GET .../stats): batches are added by the pipeline, requests'
+   *  totals by the manager. */
+  readonly stats = new ModelStats();
   /** Frozen: the metrics layer caches its formatted key by identity. */
   readonly labels: Readonly<{ model: string; version: string }>;
   readonly #deps: VersionDeps;
@@ -60,8 +64,9 @@ export class ModelVersion {
   }
 
   /** Loads, warms up and reports READY; on failure the version is UNAVAILABLE with the reason.
-   *  Never throws. */
-  async load(): Promise<void> {
+   *  Never throws. `warmup` replaces the default plan (zeros, best effort): a required plan's
+   *  failure fails the load, a best-effort one's only sets warmupWarning. */
+  async load(warmup?: WarmupPlan): Promise<void> {
     try {
       this.#session = await Session.loadAsync(this.path, this.#ref.options);
       this.description = this.#session.describe();
@@ -72,8 +77,16 @@ export class ModelVersion {
       this.#pipeline = new ModelPipeline({
         name: this.name, version: this.version, ref: this.#ref, inputs: this.inputs, outputs: this.outputs,
         maxBatchSize: this.config.maxBatchSize, batching: this.config.batching,
-      }, { executor: pool, metrics, sabPool });
-      await this.#warmup();
+      }, { executor: pool, metrics, sabPool, stats: this.stats });
+      const plan = warmup ?? defaultWarmupPlan(this.inputs, this.config.maxBatchSize, this.config.warmup.batchSizes);
+      try {
+        await this.#warmup(plan.sets);
+      } catch (e) {
+        // Zeros are not valid input for every model (a Reshape's target shape, a Range's
+        // limits...): a model that runs on real data must not stay unready for that.
+        if (plan.required) throw e;
+        this.warmupWarning = `warm-up on zeros failed, serving without it: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
+      }
       this.state = 'READY';
       metrics.modelReady.set(this.labels, 1);
       const c = this.#pipeline.counters;
@@ -90,8 +103,7 @@ export class ModelVersion {
     }
   }
 
-  async #warmup(): Promise<void> {
-    const sets = warmupInputs(this.inputs, this.config.maxBatchSize, this.config.warmup.batchSizes);
+  async #warmup(sets: WarmupPlan['sets']): Promise<void> {
     if (sets.length === 0) return;
     const task = (inputs: (typeof sets)[number]) => ({ kind: 'run' as const, model: this.#ref, inputs: inputs.map(toTaskTensor), outputs: [] });
     // The smallest shape once per worker, concurrently, so that every worker opens its handle

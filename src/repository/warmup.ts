@@ -1,7 +1,7 @@
 // Synthetic inputs for warm-up: one set per batch size the batcher will form, so the first
 // caller never pays a new shape's first-run cost (seconds on TensorRT, milliseconds on CPU).
-// Dynamic non-batch dims are warmed at 1. Values are zeros, valid for any dtype (for an
-// embedding lookup, index 0 always exists).
+// Dynamic non-batch dims are warmed at 1. Values are zeros, of any dtype (for an embedding
+// lookup, index 0 always exists), but not valid for every model: the default plan is best effort.
 import { DATATYPES, packBytes } from '../core/datatypes.js';
 import type { DataType } from '../core/types.js';
 import type { TensorMetadata } from '../core/service.js';
@@ -13,6 +13,18 @@ export interface WarmupTensor {
   buffer: ArrayBuffer;
   byteOffset: number;
   byteLength: number;
+}
+
+/** What runs before a version reports ready. `required`: a failure fails the load (a configured
+ *  sample list); otherwise it is logged and the version is ready anyway (the default zeros,
+ *  which some valid models reject: a Reshape's target shape, a Range's limits...). */
+export interface WarmupPlan {
+  sets: WarmupTensor[][];
+  required: boolean;
+}
+
+export function defaultWarmupPlan(inputs: readonly TensorMetadata[], maxBatchSize: number, batchSizes: readonly number[]): WarmupPlan {
+  return { sets: warmupInputs(inputs, maxBatchSize, batchSizes), required: false };
 }
 
 export function warmupInputs(inputs: readonly TensorMetadata[], maxBatchSize: number, batchSizes: readonly number[]): WarmupTensor[][] {

@@ -30,6 +30,18 @@ export interface RunningServer {
 /** uWS's ListenOptions value (a const enum in its typings, so not importable at run time). */
 const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
 
+/** Triton's repository index body: {"ready": true} lists only ready versions. */
+function readyOnly(body: Uint8Array): boolean {
+  if (body.byteLength === 0) return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(body));
+  } catch (e) {
+    throw err('IG_BAD_JSON', `repository index body is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return typeof parsed === 'object' && parsed !== null && (parsed as { ready?: unknown }).ready === true;
+}
+
 function param(req: uWS.HttpRequest, i: number): string {
   const raw = req.getParameter(i) ?? '';
   try {
@@ -39,19 +51,21 @@ function param(req: uWS.HttpRequest, i: number): string {
   }
 }
 
+type Method = 'get' | 'post';
+type RouteHandler = (ex: HttpExchange, req: uWS.HttpRequest) => void;
+
 export function startServer(service: InferenceService, opts: ServerOptions): Promise<RunningServer> {
   assertNativeUws(uWS);
   const app = uWS.App();
 
-  const simple = (pattern: string, method: 'get' | 'post', handler: (ex: HttpExchange, req: uWS.HttpRequest) => void): void => {
-    app[method](pattern, (res, req) => {
-      const ex = new HttpExchange(res, req, performance.now());
-      try {
-        handler(ex, req);
-      } catch (e) {
-        ex.finishError(e);
-      }
-    });
+  // Every route is declared here first, then registered with uWS with one catch-all per pattern
+  // for the other methods: a known route with the wrong method is a 405 with Allow, an unknown
+  // route a 404 (the app.any('/*') below).
+  const routes = new Map<string, Map<Method, RouteHandler>>();
+  const simple = (pattern: string, method: Method, handler: RouteHandler): void => {
+    let byMethod = routes.get(pattern);
+    if (!byMethod) routes.set(pattern, (byMethod = new Map()));
+    byMethod.set(method, handler);
   };
 
   simple('/v2/health/live', 'get', (ex) => ex.finish(service.isLive() ? 200 : 503, {}, ''));
@@ -63,14 +77,23 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
   simple('/v2/models/:model/ready', 'get', (ex, req) => ex.finish(service.modelReady(param(req, 0), '') ? 200 : 503, {}, ''));
   simple('/v2/models/:model/versions/:version/ready', 'get', (ex, req) =>
     ex.finish(service.modelReady(param(req, 0), param(req, 1)) ? 200 : 503, {}, ''));
+  simple('/v2/models/:model/config', 'get', (ex, req) => ex.finishJson(200, service.modelConfig(param(req, 0), '')));
+  simple('/v2/models/:model/versions/:version/config', 'get', (ex, req) =>
+    ex.finishJson(200, service.modelConfig(param(req, 0), param(req, 1))));
+  // Static segments win over parameters in uWS's router: /v2/models/stats is every model's.
+  simple('/v2/models/stats', 'get', (ex) => ex.finishJson(200, service.modelStatistics('', '')));
+  simple('/v2/models/:model/stats', 'get', (ex, req) => ex.finishJson(200, service.modelStatistics(param(req, 0), '')));
+  simple('/v2/models/:model/versions/:version/stats', 'get', (ex, req) =>
+    ex.finishJson(200, service.modelStatistics(param(req, 0), param(req, 1))));
   simple('/metrics', 'get', (ex) => ex.finish(200, { 'Content-Type': 'text/plain; version=0.0.4' }, service.metricsText()));
 
   const infer = (ex: HttpExchange, model: string, version: string): void => {
-    let format: WireFormat | undefined;
+    const format: WireFormat = detectFormat(ex);
     let id = '';
     void (async () => {
       try {
-        format = detectFormat(ex);
+        // Before the body: an unknown model is a 404 whatever the body holds (as in Triton).
+        service.checkModel(model, version);
         const body = await readBody(ex, opts.maxBodyBytes);
         const readMs = performance.now();
         const request = decodeRequest(ex, format, body, model, version);
@@ -93,23 +116,25 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
   simple('/v2/models/:model/infer', 'post', (ex, req) => infer(ex, param(req, 0), ''));
   simple('/v2/models/:model/versions/:version/infer', 'post', (ex, req) => infer(ex, param(req, 0), param(req, 1)));
 
-  const repo = service.repository;
-  const control = (ex: HttpExchange, action: () => Promise<unknown>): void => {
+  const control = (ex: HttpExchange, action: (body: Uint8Array) => Promise<unknown>): void => {
     void (async () => {
       try {
-        // Explicit control requests may carry a JSON body (parameters); read and ignore it.
-        await readBody(ex, 1 << 20);
-        const result = await action();
+        // Control requests may carry a JSON body (parameters).
+        const body = await readBody(ex, 1 << 20);
+        const result = await action(body);
         ex.finishJson(200, result ?? {});
       } catch (e) {
         ex.finishError(e);
       }
     })();
   };
-  simple('/v2/repository/index', 'post', (ex) => {
-    if (!repo) throw err('IG_NOT_FOUND', 'model control is disabled: start with --model-control-mode explicit');
-    control(ex, () => repo.index());
-  });
+  // The index is read-only: answered in every control mode. Triton's {"ready": true} keeps
+  // only the versions that are ready.
+  simple('/v2/repository/index', 'post', (ex) => control(ex, async (body) => {
+    const index = await service.repositoryIndex();
+    return readyOnly(body) ? index.filter((e) => e.state === 'READY') : index;
+  }));
+  const repo = service.repository;
   simple('/v2/repository/models/:model/load', 'post', (ex, req) => {
     if (!repo) throw err('IG_NOT_FOUND', 'model control is disabled: start with --model-control-mode explicit');
     const name = param(req, 0);
@@ -120,6 +145,25 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
     const name = param(req, 0);
     control(ex, () => repo.unload(name));
   });
+
+  for (const [pattern, byMethod] of routes) {
+    for (const [method, handler] of byMethod) {
+      app[method](pattern, (res, req) => {
+        const ex = new HttpExchange(res, req, performance.now());
+        try {
+          handler(ex, req);
+        } catch (e) {
+          ex.finishError(e);
+        }
+      });
+    }
+    // uWS tries method-specific handlers before any().
+    const allow = [...byMethod.keys()].map((m) => m.toUpperCase()).join(', ');
+    app.any(pattern, (res, req) => {
+      const ex = new HttpExchange(res, req, performance.now());
+      ex.finishError(err('IG_METHOD_NOT_ALLOWED', `${ex.method.toUpperCase()} is not allowed on ${ex.url} (allowed: ${allow})`), undefined, { Allow: allow });
+    });
+  }
 
   const stream = attachStream(app, service, { maxPayloadBytes: opts.maxBodyBytes, ...opts.stream });
 

@@ -13,13 +13,25 @@ export type WireFormat = 'json' | 'binary' | 'flatbuffers';
 export const FLATBUFFERS_CONTENT_TYPE = 'application/x-flatbuffers';
 const FLATBUFFERS_TYPES = new Set([FLATBUFFERS_CONTENT_TYPE, 'application/flatbuffers', 'application/vnd.infergate.flatbuffers']);
 
+const JSON_TYPES = new Set(['', 'application/json', 'text/plain']);
+
+/** From the headers alone (never throws): FlatBuffers by its Content-Type, the binary extension
+ *  by its header, JSON otherwise. Whether another Content-Type's body really is JSON is decided
+ *  once it is read (decodeRequest): `curl -d @req.json` sends JSON as
+ *  application/x-www-form-urlencoded, and Triton accepts it. */
 export function detectFormat(ex: HttpExchange): WireFormat {
   if (FLATBUFFERS_TYPES.has(ex.contentType)) return 'flatbuffers';
   if (ex.headers.has('inference-header-content-length')) return 'binary';
-  if (ex.contentType === '' || ex.contentType === 'application/json' || ex.contentType === 'text/plain') return 'json';
-  throw err('IG_UNSUPPORTED_MEDIA_TYPE',
-    `unsupported Content-Type "${ex.contentType}": use application/json (KServe v2), ` +
-    `${FLATBUFFERS_CONTENT_TYPE}, or the binary extension with Inference-Header-Content-Length`);
+  return 'json';
+}
+
+/** A KServe JSON request is an object: its first byte past any whitespace is "{". */
+function startsAsJsonObject(body: Uint8Array): boolean {
+  for (const b of body) {
+    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
+    return b === 0x7b;
+  }
+  return false;
 }
 
 export function decodeRequest(ex: HttpExchange, format: WireFormat, body: Uint8Array, model: string, version: string): InferRequest {
@@ -42,6 +54,11 @@ export function decodeRequest(ex: HttpExchange, format: WireFormat, body: Uint8A
       return decodeBinaryRequest(body, Number(raw), model, version);
     }
     case 'json':
+      if (!JSON_TYPES.has(ex.contentType) && !startsAsJsonObject(body)) {
+        throw err('IG_UNSUPPORTED_MEDIA_TYPE',
+          `unsupported Content-Type "${ex.contentType}" and the body is not JSON: use application/json (KServe v2), ` +
+          `${FLATBUFFERS_CONTENT_TYPE}, or the binary extension with Inference-Header-Content-Length`);
+      }
       return decodeJsonRequest(body, model, version);
   }
 }

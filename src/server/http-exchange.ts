@@ -86,11 +86,14 @@ export class HttpExchange implements CancelSignal {
     this.finish(status, { 'Content-Type': 'application/json', ...extraHeaders }, JSON.stringify(value));
   }
 
-  /** Errors always answer as KServe's JSON error body unless a codec-specific body is given. */
-  finishError(e: unknown, body?: { contentType: string; bytes: Body }): void {
+  /** Errors always answer as KServe's JSON error body unless a codec-specific body is given.
+   *  Every retryable 503 (not ready, queue full, shutting down) carries Retry-After: the
+   *  error's own, else 1 s. */
+  finishError(e: unknown, body?: { contentType: string; bytes: Body }, extraHeaders?: Record<string, string>): void {
     const ie: InferError = toInferError(e);
-    const headers: Record<string, string> = {};
-    if (ie.retryAfterS !== undefined) headers['Retry-After'] = String(ie.retryAfterS);
+    const headers: Record<string, string> = { ...extraHeaders };
+    const retryAfterS = ie.retryAfterS ?? (ie.status === 503 && ie.retryable ? 1 : undefined);
+    if (retryAfterS !== undefined) headers['Retry-After'] = String(retryAfterS);
     headers['X-Infergate-Error'] = ie.code;
     if (body) {
       headers['Content-Type'] = body.contentType;

@@ -13,38 +13,14 @@
 //   npx tsc -p tsconfig.json && UPDATE_KNOWN_FAILURES=1 node scripts/run-tests.mjs test/conformance
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import type { RuntimeTensor } from '../../src/runtime/types.js';
 import { listCases, readCase, type BackendCase } from './backend-cases.js';
 import { compareTensor } from './compare.js';
 import { firstLine, loadAddonRunner, ortReference, type CaseRunner } from './runners.js';
+import { fetchTestData, knownFailuresPath, readKnownFailures, type KnownFailures } from './suite-data.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const knownFailuresPath = join(repoRoot, 'test', 'conformance', 'known-failures.json');
 export const REFERENCE_MISMATCH = 'output mismatch vs expected';
-
-/**
- * `failures`: cases the reference fails on every run of this suite on this kind of machine.
- * `unstable`: curated by hand, kept by regeneration; their reference outcome is not asserted.
- *   kind 'environment': depends on the machine (e.g. an installed locale); when the reference
- *   passes, the addon must pass too. kind 'random': unseeded random ops whose output matches
- *   the expected values only by chance; the addon's output is not compared.
- */
-interface UnstableCase { kind: 'environment' | 'random'; reason: string }
-interface KnownFailures {
-  description: string; suite: string; reference: string; cases: number;
-  failures: Record<string, string>; unstable: Record<string, UnstableCase>;
-}
-type DebFetch = (o: { suite: string; packages: string[]; destDir: string }) => string;
-
-async function fetchTestData(): Promise<string> {
-  // deb-fetch.mjs is plain ESM outside the TypeScript tree: import it by its on-disk URL.
-  const mod = (await import(pathToFileURL(join(repoRoot, 'scripts', 'deb-fetch.mjs')).href)) as { debFetch: DebFetch };
-  const dest = mod.debFetch({ suite: 'bookworm', packages: ['libonnx-testdata'], destDir: join(repoRoot, '.deps', 'onnx-testdata') });
-  return join(dest, 'usr', 'share', 'libonnx-testdata', 'data', 'node');
-}
 
 /** Runs one case on one engine; returns null on success or the failure reason. */
 async function attempt(runner: CaseRunner, c: BackendCase): Promise<{ reason: string; detail: string } | null> {
@@ -114,10 +90,6 @@ async function runSuite(): Promise<SuiteResult> {
   }
   result.seconds = (performance.now() - t0) / 1000;
   return result;
-}
-
-function readKnownFailures(): KnownFailures {
-  return JSON.parse(readFileSync(knownFailuresPath, 'utf8')) as KnownFailures;
 }
 
 function writeKnownFailures(r: SuiteResult): void {
