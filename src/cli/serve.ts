@@ -1,7 +1,7 @@
 // `infergate serve`: pool + model manager + uWS server, and graceful shutdown.
 // SIGTERM/SIGINT: stop accepting connections and report not ready, finish everything queued
 // and in flight, then exit 0. A second signal exits at once with status 1.
-import { WorkerPool } from '../pool/pool.js';
+import { ExecutionPolicy } from '../pool/execution-policy.js';
 import { ModelManager } from '../models/manager.js';
 import { startServer } from '../server/app.js';
 import type { ServeConfig } from './config.js';
@@ -13,7 +13,7 @@ export async function serve(cfg: ServeConfig): Promise<number> {
   for (const w of cfg.warnings) log.warn(w);
   const missing = missingNodeFlags();
   if (missing.length > 0) log.warn(`node was started without ${missing.join(' ')}: expect more GC pauses in the latency tail (npm start passes it; see README, Operations)`);
-  const pool = new WorkerPool({
+  const pool = new ExecutionPolicy({
     workers: cfg.workers, spinUs: cfg.spinUs, spinInFlight: cfg.spinInFlight,
     inline: { maxRows: cfg.inlineMaxRows, maxComputeUs: cfg.inlineMaxComputeUs },
     quietSpinUs: cfg.quietSpinUs,

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { err, toInferError } from '../protocol/errors.js';
 import type { InferRequest, InferResponse } from '../protocol/types.js';
 import { SabPool } from '../batching/index.js';
-import type { WorkerPool } from '../pool/pool.js';
+import type { ExecutionPolicy } from '../pool/execution-policy.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { InferenceService, InferOptions, ModelMetadata, RepositoryEntry, WireStage } from '../server/service.js';
 import { ConfigError } from './config.js';
@@ -17,7 +17,7 @@ export const SERVER_VERSION = '0.1.0';
 
 export interface ManagerOptions {
   repository: string;
-  pool: WorkerPool;
+  pool: ExecutionPolicy;
   scan?: ScanOptions;
   modelControlMode: 'none' | 'explicit';
   metrics?: GatewayMetrics;

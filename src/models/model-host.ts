@@ -13,7 +13,7 @@ import {
   assembleBatch, batchSignature, DynamicBatcher, SabPool, sliceOutputs,
   type Batch, type BatchResult, type CancelSignal, type OutputTensor, type RowTensor,
 } from '../batching/index.js';
-import type { WorkerPool } from '../pool/pool.js';
+import type { ExecutionPolicy } from '../pool/execution-policy.js';
 import type { ModelRef, TaskTensor } from '../pool/task.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { ModelConfig } from './config.js';
@@ -25,7 +25,7 @@ import { warmupInputs } from './warmup.js';
 export type VersionState = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
 
 export interface HostDeps {
-  pool: WorkerPool;
+  pool: ExecutionPolicy;
   metrics: GatewayMetrics;
   sabPool: SabPool;
 }
@@ -112,10 +112,11 @@ export class ModelVersionHost {
     // shape lives in the shared session, and running the large shapes concurrently would only
     // grow the session's memory arena by one set of activations per worker (measured with
     // dlrm: 4 workers at rest used 1.45x the RSS of 1 with concurrent warm-up, 1.2x without).
-    // Warm-up always takes the worker path: it exists to open and warm the workers' handles.
+    // Warm-up always takes the worker path (control tasks: never inline, never refused for
+    // queue space): it exists to open and warm the workers' handles.
     const pool = this.#deps.pool;
-    await Promise.all(Array.from({ length: pool.workers }, () => pool.run(task(sets[0]!), 0, false)));
-    for (const inputs of sets.slice(1)) await pool.run(task(inputs), 0, false);
+    await Promise.all(Array.from({ length: pool.workers }, () => pool.runControl(task(sets[0]!))));
+    for (const inputs of sets.slice(1)) await pool.runControl(task(inputs));
     // And the HTTP thread, which runs small batches inline.
     pool.warmInline(task(sets[0]!), sets[0]![0]?.shape[0] ?? 0);
   }

@@ -1,6 +1,6 @@
 // Starts a real gateway in this process (uWS on a free port, a Piscina pool, the native addon)
 // over a model repository directory, for end-to-end tests over real sockets.
-import { WorkerPool, type PoolOptions } from '../../src/pool/pool.js';
+import { ExecutionPolicy, type ExecutionOptions } from '../../src/pool/execution-policy.js';
 import { ModelManager } from '../../src/models/manager.js';
 import { startServer, type RunningServer } from '../../src/server/app.js';
 
@@ -8,16 +8,16 @@ export interface TestGateway {
   url: string;
   port: number;
   manager: ModelManager;
-  pool: WorkerPool;
+  pool: ExecutionPolicy;
   server: RunningServer;
   logs: string[];
   close(): Promise<void>;
 }
 
 export async function startTestGateway(repo: string, opts: {
-  workers?: number; maxBodyBytes?: number; modelControlMode?: 'none' | 'explicit'; inline?: PoolOptions['inline']; idleSpin?: PoolOptions['idleSpin'];
+  workers?: number; maxBodyBytes?: number; modelControlMode?: 'none' | 'explicit'; inline?: ExecutionOptions['inline']; idleSpin?: ExecutionOptions['idleSpin'];
 } = {}): Promise<TestGateway> {
-  const pool = new WorkerPool({ workers: opts.workers ?? 1, inline: opts.inline, idleSpin: opts.idleSpin });
+  const pool = new ExecutionPolicy({ workers: opts.workers ?? 1, inline: opts.inline, idleSpin: opts.idleSpin });
   const logs: string[] = [];
   const manager = new ModelManager({ repository: repo, pool, modelControlMode: opts.modelControlMode ?? 'none', log: (l) => logs.push(l) });
   await manager.start();
