@@ -77,6 +77,7 @@ export class ModelVersionHost {
         options: { ...this.config.batching, maxBatchSize: this.config.maxBatchSize },
         execute: (batch) => this.#execute(batch),
         idleWorkers: () => pool.idleWorkers(),
+        inlineMaxRows: () => pool.inlineMaxRows(this.#ref),
         onWorkerFree: (l) => pool.onFree(l),
         // One dispatch decision per event-loop turn (see DynamicBatcherDeps.defer). Measured on
         // an H200 for a CUDA model too (all batches in 4 workers), against deciding per

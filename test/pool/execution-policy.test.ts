@@ -1,12 +1,14 @@
 // The execution policy over real workers and the real addon: where a batch runs (inline or a
 // worker), the capacity it reports to the batcher (idle workers, and the rows that can run
-// inline while every worker is busy), and warm-up of the inline path.
+// inline while every worker is busy), warm-up of the inline path, and a batcher wired to it
+// dispatching an inline-eligible batch while every worker is busy.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecutionPolicy } from '../../src/pool/execution-policy.js';
 import { InlinePolicy } from '../../src/pool/inline.js';
 import type { RunTask } from '../../src/pool/task.js';
+import { DynamicBatcher } from '../../src/batching/scheduler.js';
 import { registryStats } from '../../src/runtime/index.js';
 import { rankerFixture, workerHold } from './model-fixture.js';
 
@@ -76,6 +78,45 @@ test('capacity: idle workers, and the rows that may run inline (per model, GPU n
     }
   } finally {
     for (const h of holds) h.release();
+    await policy.close();
+  }
+});
+
+test('a batcher wired to the policy sends an inline-eligible batch while every worker is busy', async () => {
+  const policy = new ExecutionPolicy({ workers: 1, inline: inlinePolicy(4) });
+  const hold = workerHold();
+  const ranInline: boolean[] = [];
+  const batcher = (wired: boolean) => {
+    const model = task(1, 'pol-d').model;
+    return new DynamicBatcher<RunTask>({
+      options: { maxBatchSize: 16, maxQueueDelayUs: 0 },
+      execute: async (batch) => {
+        const r = await policy.run(batch.entries[0]!.payload, batch.rows);
+        ranInline.push(r.inline === true);
+        return { outputs: [{ score: { shape: r.outputs[0]!.shape, bytes: new Uint8Array(r.outputs[0]!.buffer) } }] };
+      },
+      idleWorkers: () => policy.idleWorkers(),
+      onWorkerFree: (l) => policy.onFree(l),
+      ...(wired ? { inlineMaxRows: () => policy.inlineMaxRows(model) } : {}),
+    });
+  };
+  try {
+    const held = policy.runControl(hold.task);
+    assert.equal(policy.idleWorkers(), 0);
+    const r = await batcher(true).submit({ rows: 2, signature: 'A', payload: task(2, 'pol-d') });
+    assert.deepEqual(ranInline, [true]);
+    assert.deepEqual(r.outputs['score']!.shape, [2, 1]);
+    // Without the inline capacity (the old wiring) the same batch waits for the busy worker.
+    let settled = false;
+    const waiting = batcher(false).submit({ rows: 2, signature: 'A', payload: task(2, 'pol-d') }).then((x) => { settled = true; return x; });
+    await sleep(50);
+    assert.equal(settled, false, 'waits while the worker is held');
+    hold.release();
+    await held;
+    assert.deepEqual((await waiting).outputs['score']!.shape, [2, 1]);
+    assert.deepEqual(ranInline, [true, true], 'once the worker is free, the batch still runs inline');
+  } finally {
+    hold.release();
     await policy.close();
   }
 });
