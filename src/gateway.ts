@@ -6,7 +6,7 @@
 // Order: the pool first (workers hold sessions), then the server listens (health answers while
 // models load: ready stays false until loading has finished), then the repository loads. Any
 // failure on the way closes what was opened.
-import { WorkerPool, type PoolOptions } from './pool/pool.js';
+import { ExecutionPolicy, type ExecutionOptions } from './pool/execution-policy.js';
 import { ModelManager } from './repository/manager.js';
 import type { ScanOptions } from './repository/scan.js';
 import { startServer, type RunningServer, type ServerOptions } from './server/app.js';
@@ -17,7 +17,7 @@ export interface GatewayOptions {
   modelControlMode: 'none' | 'explicit';
   /** Config layers around each model's config.json (server defaults, per-model overrides). */
   scan?: ScanOptions;
-  pool: PoolOptions;
+  pool: ExecutionOptions;
   server: ServerOptions;
   log: Logger;
   /** Model versions loading at once (default: the CPU cores, at least 2). */
@@ -38,7 +38,7 @@ export interface Gateway {
   url: string;
   port: number;
   manager: ModelManager;
-  pool: WorkerPool;
+  pool: ExecutionPolicy;
   server: RunningServer;
   /** Graceful stop: stop listening, report not ready, finish queued and running work, close
    *  every connection and the pool. Idempotent. */
@@ -46,7 +46,7 @@ export interface Gateway {
 }
 
 export async function createGateway(o: GatewayOptions): Promise<Gateway> {
-  const pool = new WorkerPool(o.pool);
+  const pool = new ExecutionPolicy(o.pool);
   const manager = new ModelManager({
     repository: o.modelRepository,
     pool,

@@ -1,12 +1,13 @@
-// Micro-benchmark of the worker hop (tinybench): one WorkerPool task carrying a batch of the
-// ranker (K=1 and K=200) from the main thread to a Piscina worker, run there with the addon's
-// runSync, outputs moved back. Reported next to the worker-side compute time, so the hop's own
-// cost (round trip - compute) is visible; with and without adaptive spinning.
+// Micro-benchmark of the worker hop (tinybench): one pool task carrying a batch of the ranker
+// (K=1 and K=200) from the main thread to a Piscina worker, run there with the addon's runSync,
+// outputs moved back. Reported next to the worker-side compute time, so the hop's own cost
+// (round trip - compute) is visible; with and without adaptive spinning. Inline execution is
+// off: every batch takes the hop (with it on, the K=1 batch would never leave this thread).
 // Run: npx tsc -p tsconfig.json && node dist/bench/pool/round-trip.bench.js [--time-ms N]
 import { Bench } from 'tinybench';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { WorkerPool } from '../../src/pool/pool.js';
+import { ExecutionPolicy } from '../../src/pool/execution-policy.js';
 import type { RunTask } from '../../src/pool/task.js';
 
 const timeArg = process.argv.indexOf('--time-ms');
@@ -28,7 +29,7 @@ function task(k: number): RunTask {
 
 const rows: string[] = [];
 for (const spinUs of [0, 1000]) {
-  const pool = new WorkerPool({ workers: 1, spinUs });
+  const pool = new ExecutionPolicy({ workers: 1, spinUs, inline: { maxRows: 0 } });
   const computeUs: Record<string, number[]> = {};
   const bench = new Bench({ time: timeMs, warmupTime: 200 });
   for (const k of [1, 200]) {
@@ -36,7 +37,7 @@ for (const spinUs of [0, 1000]) {
     const name = `pool round trip K=${k} spin=${spinUs}us`;
     computeUs[name] = [];
     bench.add(name, async () => {
-      const r = await pool.run(t);
+      const r = await pool.run(t, k);
       computeUs[name]!.push(r.endUs - r.startUs);
     });
   }

@@ -67,6 +67,10 @@ export interface DynamicBatcherDeps<T> {
   /** Batches that could start now. Must drop as soon as execute() is called (the pool counts
    *  a task busy when it is submitted). A pool may report workers x 2 to pipeline one batch. */
   idleWorkers(): number;
+  /** Largest batch (rows) that could start now without a worker, because the executor would
+   *  run it inline (src/pool/execution-policy.ts); absent or 0 = none. With no worker idle,
+   *  decide() then still sends a batch within that many rows (rule I). */
+  inlineMaxRows?(): number;
   /** Registers a listener for "a worker became free"; the batcher pokes itself from it. */
   onWorkerFree?(listener: () => void): void;
   clock?: Clock;

@@ -3,12 +3,15 @@
 // Triton's dynamic batcher (dynamic_batch_scheduler.cc), restated as an ordered rule list.
 //
 // Terms. "Dispatch order": priority level 1 (highest) first, FIFO within a level. "Expired": an
-// entry with 0 < deadlineUs <= nowUs. "Candidate" P: built by walking the queue in dispatch
+// entry with 0 < deadlineUs <= nowUs. "Capacity": state.idleWorkers workers are free, and a
+// batch of at most state.inlineMaxRows rows can start now without any worker (it runs inline on
+// the calling thread: src/pool/execution-policy.ts). "Limit" L: maxBatchSize, or under rule I
+// min(maxBatchSize, inlineMaxRows). "Candidate" P: built by walking the queue in dispatch
 // order from the first unexpired entry (the head), taking every unexpired entry whose signature
-// equals the head's, while the rows fit maxBatchSize. Entries of other signatures are skipped
+// equals the head's, while the rows fit L. Entries of other signatures are skipped
 // and stay queued (they form their own batch once they reach the head). The walk stops at the
 // first same-signature entry that does not fit ("blocked": no overtaking, so a large request is
-// never starved by small ones), when P reaches maxBatchSize, or after SCAN_LIMIT entries.
+// never starved by small ones), when P reaches L, or after SCAN_LIMIT entries.
 // Lower-priority entries may join a batch headed by a higher-priority one (as in Triton): they
 // never delay it. "Target": the largest preferred size, or maxBatchSize when none are given.
 //
@@ -16,20 +19,25 @@
 //  E. Expired entries are never put in a batch; every result lists them in `expired` so the
 //     scheduler answers them IG_DEADLINE_EXCEEDED.
 //  0. No unexpired entry: 'idle'.
-//  C. No idle worker: a batch could not start now and only grows by waiting (Triton waits for a
-//     free slot the same way). 'wait' until the nearest deadline, or 'idle' when none: the
-//     scheduler decides again on the next submit or poke().
+//  C. No idle worker and no inline capacity (inlineMaxRows 0): a batch could not start now and
+//     only grows by waiting (Triton waits for a free slot the same way). 'wait' until the
+//     nearest deadline, or 'idle' when none: the scheduler decides again on the next submit or
+//     poke().
+//  I. No idle worker, but batches of up to inlineMaxRows rows can run inline: the candidate is
+//     built within L = min(maxBatchSize, inlineMaxRows) rows (any L when unbatched), so a batch
+//     that can run inline never waits for a busy worker. A head of more rows than that cannot
+//     start now: as in C.
 //  U. maxBatchSize 0 (no batching): send the head alone, shapes as-is.           reason 'unbatched'
-//  1. P is full (rows == maxBatchSize) or blocked (the next same-signature entry
-//     would overflow it): it cannot grow, send it.                                reason 'full'
+//  1. P is full (rows == L) or blocked (the next same-signature entry would
+//     overflow L): it cannot grow with the capacity there is, send it.           reason 'full'
 //  2. The oldest entry in P has waited >= maxQueueDelayUs (> 0): send all of P.   reason 'delay'
 //  3. A prefix of P has exactly a preferred size: send the longest such prefix; the rest stays
 //     (with maxQueueDelayUs 0 too, as Triton does).                              reason 'preferred'
 //  4. P's rows >= the target: no preferred size is reachable by waiting.         reason 'target'
 //  5. maxQueueDelayUs is 0: never wait, send what there is.                       reason 'no-delay'
 //  6. state.flush (drain/close): waiting cannot help, send.                       reason 'flush'
-//  7. A worker is idle and no batch is in flight (state.inFlightBatches == 0): the queue holds
-//     nothing more to wait for. With nothing in flight, no completion is about to hand us the
+//  7. Capacity is free (C did not apply: a worker is idle, or P runs inline under I) and no
+//     batch is in flight (state.inFlightBatches == 0): the queue holds nothing more to wait for. With nothing in flight, no completion is about to hand us the
 //     next requests of closed-loop clients (1 request in flight means the next one cannot
 //     arrive before this one is answered), so waiting could only add latency.     reason 'idle-worker'
 //  8. Otherwise 'wait' until P's oldest entry reaches maxQueueDelayUs, or until the nearest
@@ -45,6 +53,9 @@ export const SCAN_LIMIT = 4096;
 export interface DecideState {
   /** Batches that could start right now (free worker slots). */
   idleWorkers: number;
+  /** Largest batch (rows) that could start right now without a worker (inline); 0 or absent =
+   *  none. Only consulted when no worker is idle (rule I). */
+  inlineMaxRows?: number;
   /** Batches of this model dispatched and not finished. */
   inFlightBatches: number;
   /** Drain/close in progress: send without waiting for a fuller batch. */
@@ -65,6 +76,11 @@ function isExpired(e: QueuedEntry, nowUs: number): boolean {
   return e.deadlineUs > 0 && e.deadlineUs <= nowUs;
 }
 
+/** Rules C and I: nothing can start now; wake for the nearest deadline, if any. */
+function noCapacity<E>(nextDeadlineUs: number, nowUs: number, expired: E[]): Decision<E> {
+  return nextDeadlineUs === 0 ? { action: 'idle', expired } : { action: 'wait', waitUs: nextDeadlineUs - nowUs, expired };
+}
+
 export function decide<E extends QueuedEntry>(
   queue: QueueView<E>,
   nowUs: number,
@@ -80,14 +96,15 @@ export function decide<E extends QueuedEntry>(
   while (node !== null && isExpired(node.entry, nowUs)) node = node.next;
   if (node === null) return { action: 'idle', expired };
 
-  // Rule C: capacity gate.
-  if (state.idleWorkers <= 0) {
-    return nextDeadlineUs === 0 ? { action: 'idle', expired } : { action: 'wait', waitUs: nextDeadlineUs - nowUs, expired };
-  }
-
   const head = node.entry;
-  const maxRows = opts.maxBatchSize;
-  if (maxRows === 0) return { action: 'send', rows: head.rows, requests: [head], reason: 'unbatched', expired };
+  let maxRows = opts.maxBatchSize; // the limit L
+  if (state.idleWorkers <= 0) {
+    const inlineRows = state.inlineMaxRows ?? 0;
+    if (inlineRows <= 0) return noCapacity(nextDeadlineUs, nowUs, expired);        // C
+    if (head.rows > inlineRows) return noCapacity(nextDeadlineUs, nowUs, expired); // I
+    if (maxRows > inlineRows) maxRows = inlineRows;
+  }
+  if (maxRows === 0) return { action: 'send', rows: head.rows, requests: [head], reason: 'unbatched', expired }; // U
 
   // Build the candidate.
   const preferred = opts.preferredBatchSizes;

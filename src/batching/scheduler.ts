@@ -33,6 +33,7 @@ export class DynamicBatcher<T> {
   readonly #clock: Clock;
   readonly #execute: (batch: Batch<T>) => Promise<BatchResult>;
   readonly #idleWorkers: () => number;
+  readonly #inlineMaxRows: (() => number) | undefined;
   readonly #defer: ((fn: () => void) => void) | undefined;
   #deferred = false;
   readonly #tickets = new WeakMap<PendingItem<T>, Ticket<T>>();
@@ -55,6 +56,7 @@ export class DynamicBatcher<T> {
     this.#clock = deps.clock ?? systemClock;
     this.#execute = deps.execute;
     this.#idleWorkers = deps.idleWorkers;
+    this.#inlineMaxRows = deps.inlineMaxRows;
     this.#defer = deps.defer;
     this.#ordered = this.options.preserveOrdering ? new OrderedDelivery<T>() : undefined;
     deps.onWorkerFree?.(() => this.poke());
@@ -201,8 +203,10 @@ export class DynamicBatcher<T> {
         this.#repump = false;
         for (;;) {
           const nowUs = this.#clock.nowUs();
+          const idleWorkers = this.#idleWorkers();
           const d: Decision<Part<T>> = decide(this.#queue, nowUs, this.options, {
-            idleWorkers: this.#idleWorkers(),
+            idleWorkers,
+            inlineMaxRows: idleWorkers > 0 || this.#inlineMaxRows === undefined ? 0 : this.#inlineMaxRows(),
             inFlightBatches: this.#inFlight,
             flush: this.#closed || this.#draining > 0,
           });

@@ -66,6 +66,7 @@ export class ModelPipeline {
       options: { ...spec.batching, maxBatchSize: spec.maxBatchSize },
       execute: (batch) => this.#execute(batch),
       idleWorkers: () => executor.idleWorkers(),
+      ...(executor.inlineMaxRows ? { inlineMaxRows: () => executor.inlineMaxRows!(spec.ref) } : {}),
       onWorkerFree: (l) => executor.onFree(l),
       // One dispatch decision per event-loop turn: see docs/decisions/002.
       defer: deps.defer ?? ((fn) => setImmediate(fn)),

@@ -18,7 +18,7 @@
 //
 // Guards: only batches of at most maxRows rows, and only for models whose small batches
 // measured at most maxComputeUs (a heavy model must never block the event loop). GPU sessions
-// never run inline (pool.ts).
+// never run inline (execution-policy.ts).
 
 export interface InlineOptions {
   /** Largest batch, in rows, that may run inline; 0 = never run inline. */
@@ -27,7 +27,11 @@ export interface InlineOptions {
   maxComputeUs: number;
 }
 
-export const DEFAULT_INLINE: Readonly<InlineOptions> = Object.freeze({ maxRows: 64, maxComputeUs: 200 });
+/** Rows up to which a batch counts as small: the inline limit, and the batches during which the
+ *  main thread spins (execution-policy.ts). From the sweep quoted above (docs/decisions/001). */
+export const SMALL_BATCH_ROWS = 64;
+
+export const DEFAULT_INLINE: Readonly<InlineOptions> = Object.freeze({ maxRows: SMALL_BATCH_ROWS, maxComputeUs: 200 });
 
 export type InlineVerdict = 'inline' | 'worker';
 
@@ -48,9 +52,15 @@ export class InlinePolicy {
 
   /** Where a batch of `rows` rows of this model runs. */
   admit(modelId: string, rows: number): InlineVerdict {
-    if (this.options.maxRows === 0 || rows > this.options.maxRows) return 'worker';
+    const maxRows = this.maxRowsFor(modelId);
+    return maxRows > 0 && rows <= maxRows ? 'inline' : 'worker';
+  }
+
+  /** Largest batch of this model that may run inline now; 0 = none (inline off, or the model's
+   *  small batches are too slow). admit() says 'inline' exactly up to this many rows. */
+  maxRowsFor(modelId: string): number {
     const computeUs = this.#computeUs.get(modelId);
-    return computeUs !== undefined && computeUs > this.options.maxComputeUs ? 'worker' : 'inline';
+    return computeUs !== undefined && computeUs > this.options.maxComputeUs ? 0 : this.options.maxRows;
   }
 
   /** Records the compute time of a batch (wherever it ran); only small batches count. Rows 0

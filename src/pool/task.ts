@@ -34,7 +34,7 @@ export interface RunTask {
   outputs: string[];
 }
 
-/** Makes one worker run its event loop (see WorkerPool.announceUnload). `barrier` counts the
+/** Makes one worker run its event loop (see unload-rounds.ts). `barrier` counts the
  *  flush tasks that have started; each waits until all `parties` have, so that every worker
  *  takes exactly one. */
 export interface FlushTask {

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { err, toInferError } from '../core/errors.js';
 import type { InferRequest, InferResponse } from '../core/types.js';
 import { SabPool } from '../batching/index.js';
-import type { WorkerPool } from '../pool/pool.js';
+import type { ExecutionPolicy } from '../pool/execution-policy.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { InferenceService, InferOptions, ModelMetadata, ModelStatistics, RepositoryEntry, WireStage } from '../core/service.js';
 import { ConfigError } from './config.js';
@@ -33,7 +33,7 @@ export interface ManagerLog {
 
 export interface ManagerOptions {
   repository: string;
-  pool: WorkerPool;
+  pool: ExecutionPolicy;
   scan?: ScanOptions;
   modelControlMode: 'none' | 'explicit';
   /** Versions loading at once (default: the CPU cores, at least 2). */

@@ -10,7 +10,7 @@ import { err } from '../core/errors.js';
 import type { TensorMetadata } from '../core/service.js';
 import type { CancelSignal, InferRequest, InferResponse } from '../core/types.js';
 import type { SabPool } from '../batching/index.js';
-import type { WorkerPool } from '../pool/pool.js';
+import type { ExecutionPolicy } from '../pool/execution-policy.js';
 import type { ModelRef } from '../pool/task.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import { ModelPipeline } from '../pipeline/model-pipeline.js';
@@ -23,7 +23,7 @@ import { ModelStats } from '../pipeline/model-stats.js';
 export type VersionState = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
 
 export interface VersionDeps {
-  pool: WorkerPool;
+  pool: ExecutionPolicy;
   metrics: GatewayMetrics;
   sabPool: SabPool;
 }
@@ -108,10 +108,11 @@ export class ModelVersion {
     const task = (inputs: (typeof sets)[number]) => ({ kind: 'run' as const, model: this.#ref, inputs: inputs.map(toTaskTensor), outputs: [] });
     // The smallest shape once per worker, concurrently, so that every worker opens its handle
     // on the shared session; then every shape once, one at a time (see docs/decisions/008).
-    // Warm-up always takes the worker path: it exists to open and warm the workers' handles.
+    // Warm-up always takes the worker path (control tasks: never inline, never refused for
+    // queue space): it exists to open and warm the workers' handles.
     const pool = this.#deps.pool;
-    await Promise.all(Array.from({ length: pool.workers }, () => pool.run(task(sets[0]!), 0, false)));
-    for (const inputs of sets.slice(1)) await pool.run(task(inputs), 0, false);
+    await Promise.all(Array.from({ length: pool.workers }, () => pool.runControl(task(sets[0]!))));
+    for (const inputs of sets.slice(1)) await pool.runControl(task(inputs));
     // And the HTTP thread, which runs small batches inline.
     pool.warmInline(task(sets[0]!), sets[0]![0]?.shape[0] ?? 0);
   }

@@ -52,6 +52,46 @@ test('rule C: no idle worker means no send; wait only for the nearest deadline',
   assert.deepEqual(decide(withDeadline, 100, OPTS, { idleWorkers: 0, inFlightBatches: 2 }), { action: 'wait', waitUs: 200, expired: [] });
 });
 
+test('rule C: inline capacity 0 (or absent) is no capacity; idle workers ignore inlineMaxRows', () => {
+  const q = queue({ rows: 2 });
+  assert.deepEqual(decide(q, 0, OPTS, { idleWorkers: 0, inlineMaxRows: 0, inFlightBatches: 0 }), { action: 'idle', expired: [] });
+  // With a worker idle the limit is maxBatchSize, whatever the inline capacity.
+  const big = queue({ rows: 6 }, { rows: 2 });
+  assert.deepEqual(sent(decide(big, 0, OPTS, { idleWorkers: 1, inlineMaxRows: 4, inFlightBatches: 1 })), { reason: 'full', rows: 8, ids: ['r0', 'r1'] });
+});
+
+const BUSY_INLINE_4: DecideState = { idleWorkers: 0, inlineMaxRows: 4, inFlightBatches: 2 };
+
+test('rule I: every worker busy, a batch within the inline rows is still built and sent', () => {
+  // Three 1-row entries and a 2-row one: the candidate stops at 4 rows, blocked by the 2-row entry.
+  const q = queue({ rows: 1 }, { rows: 1 }, { rows: 1 }, { rows: 2 });
+  assert.deepEqual(sent(decide(q, 0, OPTS, BUSY_INLINE_4)), { reason: 'full', rows: 3, ids: ['r0', 'r1', 'r2'] });
+  const exact = queue({ rows: 2 }, { rows: 2 }, { rows: 1 });
+  assert.deepEqual(sent(decide(exact, 0, OPTS, BUSY_INLINE_4)), { reason: 'full', rows: 4, ids: ['r0', 'r1'] });
+  // Below the limit, the other rules still apply: with nothing of this model in flight, send...
+  assert.deepEqual(sent(decide(queue({ rows: 1 }), 0, OPTS, { ...BUSY_INLINE_4, inFlightBatches: 0 })), { reason: 'idle-worker', rows: 1, ids: ['r0'] });
+  // ...with a batch in flight, wait for maxQueueDelayUs as usual (not for a worker)...
+  assert.deepEqual(decide(queue({ rows: 1 }), 100, OPTS, BUSY_INLINE_4), { action: 'wait', waitUs: 900, expired: [] });
+  // ...and send once it has passed.
+  assert.deepEqual(sent(decide(queue({ rows: 1 }), 1000, OPTS, BUSY_INLINE_4)), { reason: 'delay', rows: 1, ids: ['r0'] });
+});
+
+test('rule I: a head of more rows than can run inline waits for a worker, as in C', () => {
+  const q = queue({ rows: 5 }, { rows: 1 });
+  assert.deepEqual(decide(q, 0, OPTS, BUSY_INLINE_4), { action: 'idle', expired: [] });
+  const withDeadline = queue({ rows: 5, deadlineUs: 300 }, { rows: 1 });
+  assert.deepEqual(decide(withDeadline, 100, OPTS, BUSY_INLINE_4), { action: 'wait', waitUs: 200, expired: [] });
+  // Unbatched models too: the head goes only if its rows fit.
+  const unbatched = { ...OPTS, maxBatchSize: 0 };
+  assert.deepEqual(decide(queue({ rows: 5 }), 0, unbatched, BUSY_INLINE_4), { action: 'idle', expired: [] });
+  assert.deepEqual(sent(decide(queue({ rows: 3 }), 0, unbatched, BUSY_INLINE_4)), { reason: 'unbatched', rows: 3, ids: ['r0'] });
+});
+
+test('rule I: an inline limit above maxBatchSize leaves maxBatchSize the limit', () => {
+  const q = queue({ rows: 6 }, { rows: 2 }, { rows: 1 });
+  assert.deepEqual(sent(decide(q, 0, OPTS, { idleWorkers: 0, inlineMaxRows: 64, inFlightBatches: 2 })), { reason: 'full', rows: 8, ids: ['r0', 'r1'] });
+});
+
 test('rule U: maxBatchSize 0 sends the head alone with its rows as-is', () => {
   const q = queue({ rows: 5000 }, { rows: 1 });
   assert.deepEqual(sent(decide(q, 0, { ...OPTS, maxBatchSize: 0 }, IDLE)), { reason: 'unbatched', rows: 5000, ids: ['r0'] });

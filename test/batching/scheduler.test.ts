@@ -2,8 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InferError } from '../../src/core/errors.js';
-import { settle, track } from './helpers.js';
-import { item, make, ranIds } from './scheduler-fixture.js';
+import { FakeClock, FakePool, settle, track } from './helpers.js';
+import { echo, item, make, ranIds, type P } from './scheduler-fixture.js';
+import { DynamicBatcher } from '../../src/batching/scheduler.js';
 
 test('a quiet batcher sends at once; requests arriving while the worker is busy form one batch', async () => {
   const { pool, b } = make({ maxBatchSize: 8, maxQueueDelayUs: 1000 });
@@ -237,4 +238,25 @@ test('close() refuses new requests with IG_SHUTTING_DOWN and finishes the queued
   await Promise.all([a.done, q.done]);
   assert.deepEqual([a.state, q.state], ['ok', 'ok']);
   await settle();
+});
+
+test('every worker busy: a batch within inlineMaxRows still leaves (rule I); a larger head waits', async () => {
+  const clock = new FakeClock();
+  const pool = new FakePool<P>(1, echo);
+  const b = new DynamicBatcher<P>({
+    options: { maxBatchSize: 8, maxQueueDelayUs: 1000 }, clock,
+    execute: pool.execute, idleWorkers: pool.idleWorkers, onWorkerFree: pool.onWorkerFree, inlineMaxRows: () => 2,
+  });
+  const all = [track(b.submit(item(1))), track(b.submit(item(2))), track(b.submit(item(3)))];
+  // 1 took the worker; 2 waited for company (a batch in flight), 3 made it 2 rows: full inline.
+  assert.deepEqual(ranIds(pool), [[1], [2, 3]]);
+  assert.equal(pool.ran[1]!.reason, 'full');
+  all.push(track(b.submit(item(5, { rows: 3 }))), track(b.submit(item(9))));
+  assert.deepEqual(ranIds(pool), [[1], [2, 3]], '3 rows cannot run inline and 9 may not overtake');
+  await pool.complete();
+  await pool.complete();
+  assert.deepEqual(ranIds(pool), [[1], [2, 3], [5, 9]]);
+  await pool.complete();
+  await Promise.all(all.map((t) => t.done));
+  assert.ok(all.every((t) => t.state === 'ok'));
 });

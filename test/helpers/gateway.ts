@@ -2,14 +2,14 @@
 // free port, a Piscina pool, the native addon, over a model repository directory, for
 // end-to-end tests over real sockets. Log lines are collected in `logs`.
 import { createGateway, type Gateway } from '../../src/gateway.js';
-import type { PoolOptions } from '../../src/pool/pool.js';
+import type { ExecutionOptions } from '../../src/pool/execution-policy.js';
 
 export interface TestGateway extends Gateway {
   logs: string[];
 }
 
 export async function startTestGateway(repo: string, opts: {
-  workers?: number; maxBodyBytes?: number; modelControlMode?: 'none' | 'explicit'; inline?: PoolOptions['inline']; idleSpin?: PoolOptions['idleSpin'];
+  workers?: number; maxBodyBytes?: number; modelControlMode?: 'none' | 'explicit'; inline?: ExecutionOptions['inline']; idleSpin?: ExecutionOptions['idleSpin'];
   exitOnError?: boolean; loadThreads?: number; strictReadiness?: boolean;
 } = {}): Promise<TestGateway> {
   const logs: string[] = [];

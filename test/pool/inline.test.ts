@@ -38,6 +38,16 @@ test('a model whose small batches are slow never blocks the event loop', () => {
   assert.equal(p.admit('slow', 1), 'inline');
 });
 
+test('maxRowsFor is the capacity admit() keeps: maxRows, or 0 for a slow model or inline off', () => {
+  const p = policy({ maxComputeUs: 100 });
+  assert.equal(p.maxRowsFor('new'), 4, 'unmeasured models may run inline');
+  p.observe('slow', 1, 400);
+  assert.equal(p.maxRowsFor('slow'), 0);
+  assert.equal(p.admit('slow', 1), 'worker');
+  for (const rows of [0, 1, 4, 5]) assert.equal(p.admit('new', rows), rows <= p.maxRowsFor('new') ? 'inline' : 'worker');
+  assert.equal(policy({ maxRows: 0 }).maxRowsFor('new'), 0);
+});
+
 test('options are validated, and the defaults are the measured ones', () => {
   assert.throws(() => new InlinePolicy({ maxRows: -1 }), (e: Error) => e instanceof RangeError && /inline.maxRows must be a non-negative integer \(got -1\)/.test(e.message));
   assert.throws(() => new InlinePolicy({ maxComputeUs: 0.5 }), RangeError);

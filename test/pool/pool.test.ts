@@ -1,45 +1,22 @@
-// The worker pool over real Piscina workers and the real addon: accounting of busy workers,
-// errors raised in a worker reach the caller, and an unload announcement makes every worker
-// drop its handle on the shared session.
-import { after, before, test } from 'node:test';
+// The Piscina facade over real workers and the real addon: accounting of busy workers and free
+// notifications, errors raised in a worker reach the caller, and control tasks wait in their own
+// unbounded queue for idle workers, so any number succeed and none takes inference's places.
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { WorkerPool } from '../../src/pool/pool.js';
-import { InlinePolicy } from '../../src/pool/inline.js';
-import type { RunTask } from '../../src/pool/task.js';
-import { registryStats } from '../../src/runtime/index.js';
-import { buildRanker } from '../../scripts/gen-demo-models.js';
+import { rankerFixture, workerHold } from './model-fixture.js';
 
-let dir: string;
-let modelPath: string;
-
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'infergate-pool-'));
-  modelPath = join(dir, 'ranker.onnx');
-  writeFileSync(modelPath, buildRanker());
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function task(k: number, key: string, inputName = 'features'): RunTask {
-  const buffer = new SharedArrayBuffer(k * 128 * 4);
-  new Float32Array(buffer).fill(0.25);
-  return {
-    kind: 'run',
-    model: { id: key, source: modelPath, options: { intraOpThreads: 1, key } },
-    inputs: [{ name: inputName, dtype: 'float32', shape: [k, 128], buffer, byteOffset: 0, byteLength: buffer.byteLength }],
-    outputs: [],
-  };
-}
+const ranker = rankerFixture();
+after(() => ranker.remove());
+const task = ranker.task;
 
 test('busy workers are counted and free listeners are told', async () => {
-  const pool = new WorkerPool({ workers: 2, inline: { maxRows: 0 } });
+  const pool = new WorkerPool({ workers: 2 });
   try {
     let freed = 0;
     pool.onFree(() => freed++);
     assert.equal(pool.idleWorkers(), 2);
-    const p = pool.run(task(3, 'pool-a'), 3);
+    const p = pool.run(task(3, 'pool-a'));
     assert.equal(pool.idleWorkers(), 1);
     assert.equal(pool.inFlight, 1);
     const r = await p;
@@ -54,125 +31,74 @@ test('busy workers are counted and free listeners are told', async () => {
 });
 
 test('an error raised in a worker rejects the caller with its message', async () => {
-  const pool = new WorkerPool({ workers: 1, inline: { maxRows: 0 } });
+  const pool = new WorkerPool({ workers: 1 });
   try {
     await assert.rejects(pool.run(task(1, 'pool-b', 'nope')), /nope/);
     // The worker survived and serves the next task.
     const r = await pool.run(task(1, 'pool-b'));
     assert.deepEqual(r.outputs[0]!.shape, [1, 1]);
+    await assert.rejects(pool.runControl(task(1, 'pool-b', 'nope')), /nope/);
   } finally {
     await pool.close();
   }
+  await assert.rejects(pool.run(task(1, 'pool-b')), /worker pool is closed/);
+  await assert.rejects(pool.runControl(task(1, 'pool-b')), /worker pool is closed/);
 });
 
-test('announceUnload makes every worker drop its handle on the shared session', async () => {
+test('300 concurrent control tasks on 2 workers all succeed (Piscina alone refuses past 16 queued)', async () => {
   const pool = new WorkerPool({ workers: 2 });
   try {
-    const key = 'pool-c';
-    await Promise.all([pool.run(task(1, key)), pool.run(task(1, key)), pool.run(task(1, key))]);
-    const refKey = Object.keys(registryStats().refs).find((k) => k.startsWith(key));
-    assert.ok(refKey, 'session registered');
-    assert.ok(registryStats().refs[refKey]! >= 1);
-    // Resolves once every worker has run its flush task; the polling bound (5 s) is generous
-    // because the full test run loads both cores.
-    await pool.announceUnload(key);
-    for (let i = 0; i < 1000 && (registryStats().refs[refKey] ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 5));
-    assert.equal(registryStats().refs[refKey] ?? 0, 0);
+    let freed = 0;
+    pool.onFree(() => freed++);
+    const runs = Array.from({ length: 300 }, (_, i) => pool.runControl(task(1 + (i % 4), 'pool-c')));
+    assert.equal(pool.inFlight, 2, 'only as many handed over as there are workers');
+    assert.equal(pool.controlQueued, 298);
+    const results = await Promise.all(runs);
+    assert.equal(results.length, 300);
+    results.forEach((r, i) => assert.deepEqual(r!.outputs[0]!.shape, [1 + (i % 4), 1]));
+    assert.equal(pool.controlQueued, 0);
+    assert.equal(pool.inFlight, 0);
+    assert.equal(freed, 300, 'every finished control task frees its worker');
   } finally {
     await pool.close();
   }
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The compute guard is lifted (a cold run on a loaded machine can exceed it; it has its own test). */
-const inlinePolicy = (maxRows = 4) => new InlinePolicy({ maxRows, maxComputeUs: 1_000_000 });
-
-test('a small batch runs inline, with the same result as a worker; a large one takes the hop', async () => {
-  const pool = new WorkerPool({ workers: 1, inline: inlinePolicy() });
+test('a freed worker takes the oldest control task before free listeners hear of it', async () => {
+  const pool = new WorkerPool({ workers: 1 });
+  const hold = workerHold();
   try {
-    // Rows 0 (unknown, as in warm-up) with allowInline false: the worker path.
-    const viaWorker = await pool.run(task(3, 'pool-d'), 0, false);
-    assert.equal(viaWorker.inline, undefined);
-    const inline = await pool.run(task(3, 'pool-d'), 3);
-    assert.equal(inline.inline, true);
-    assert.equal(pool.inlineRuns, 1);
-    assert.deepEqual(inline.outputs.map((o) => [o.name, o.shape]), [['score', [3, 1]]]);
-    const bytes = (r: typeof inline) => new Uint8Array(r.outputs[0]!.buffer, r.outputs[0]!.byteOffset, r.outputs[0]!.byteLength);
-    assert.deepEqual(bytes(inline), bytes(viaWorker));
-    // Inline while a worker is busy too: a small batch never waits behind a large one.
-    const large = pool.run(task(5, 'pool-d'), 5);
-    assert.equal(pool.inFlight, 1);
-    assert.equal((await pool.run(task(3, 'pool-d'), 3)).inline, true);
-    assert.equal((await large).inline, undefined, 'more rows than maxRows: a worker');
-    assert.equal(pool.inlineRuns, 2);
+    const held = pool.runControl(hold.task);
+    const queued = pool.runControl(task(2, 'pool-d'));
+    assert.equal(pool.idleWorkers(), 0);
+    assert.equal(pool.controlQueued, 1);
+    const idleSeen: number[] = [];
+    pool.onFree(() => idleSeen.push(pool.idleWorkers()));
+    hold.release();
+    await held;
+    assert.deepEqual(idleSeen, [0], 'the queued control task already holds the freed worker');
+    assert.deepEqual((await queued)!.outputs[0]!.shape, [2, 1]);
+    assert.equal(pool.idleWorkers(), 1);
   } finally {
-    await pool.close();
-  }
-  const off = new WorkerPool({ workers: 1, inline: { maxRows: 0 } });
-  try {
-    await sleep(5);
-    assert.equal((await off.run(task(1, 'pool-e'), 1)).inline, undefined);
-    assert.equal(off.inlineRuns, 0);
-  } finally {
-    await off.close();
-  }
-});
-
-test('an inline error rejects like a worker error, and unload drops the inline handle', async () => {
-  const pool = new WorkerPool({ workers: 1, inline: inlinePolicy() });
-  try {
-    await assert.rejects(pool.run(task(1, 'pool-f', 'nope'), 1), /nope/);
-    assert.equal(pool.inlineRuns, 1);
-    assert.equal((await pool.run(task(1, 'pool-f'), 1)).inline, true);
-    const refKey = Object.keys(registryStats().refs).find((k) => k.startsWith('pool-f'));
-    assert.ok(refKey, 'session registered by the inline run');
-    await pool.announceUnload('pool-f');
-    for (let i = 0; i < 200 && (registryStats().refs[refKey] ?? 0) > 0; i++) await sleep(5);
-    assert.equal(registryStats().refs[refKey] ?? 0, 0);
-  } finally {
+    hold.release();
     await pool.close();
   }
 });
 
-test('warmInline opens the main thread handle and seeds the compute guard', async () => {
-  // A guard of 0 us: once a warm run has been measured, nothing is fast enough to run inline.
-  const pool = new WorkerPool({ workers: 1, inline: new InlinePolicy({ maxRows: 4, maxComputeUs: 0 }) });
-  try {
-    pool.warmInline(task(1, 'pool-g'), 1);
-    const refKey = Object.keys(registryStats().refs).find((k) => k.startsWith('pool-g'));
-    assert.ok(refKey, 'the main thread opened its handle');
-    assert.equal((await pool.run(task(1, 'pool-g'), 1)).inline, undefined);
-    assert.equal(pool.inlineRuns, 0);
-  } finally {
-    await pool.close();
-  }
-  const off = new WorkerPool({ workers: 1, inline: { maxRows: 0 } });
-  try {
-    off.warmInline(task(1, 'pool-h'), 1);
-    assert.equal(Object.keys(registryStats().refs).find((k) => k.startsWith('pool-h')), undefined, 'inline off: no main handle');
-  } finally {
-    await off.close();
-  }
-});
-
-test('mayRunInline: CPU sessions with inline on; never GPU sessions or with inline off', async () => {
-  const on = new WorkerPool({ workers: 1 });
-  const off = new WorkerPool({ workers: 1, inline: { maxRows: 0 } });
-  try {
-    const ref = (options: RunTask['model']['options']) => ({ id: 'm', source: 'unused.onnx', options });
-    assert.equal(on.mayRunInline(ref({})), true);
-    assert.equal(on.mayRunInline(ref({ executionProviders: [{ name: 'cpu' }] })), true);
-    assert.equal(on.mayRunInline(ref({ executionProviders: [{ name: 'cuda' }, { name: 'cpu' }] })), false);
-    assert.equal(off.mayRunInline(ref({})), false);
-  } finally {
-    await on.close();
-    await off.close();
-  }
+test('close rejects control tasks still waiting for a worker', async () => {
+  const pool = new WorkerPool({ workers: 1 });
+  const hold = workerHold();
+  const held = pool.runControl(hold.task);
+  const waiting = pool.runControl(task(1, 'pool-e'));
+  const closed = pool.close();
+  await assert.rejects(waiting, /worker pool is closed/);
+  hold.release();
+  await held;
+  await closed;
 });
 
 test('options are validated', () => {
   assert.throws(() => new WorkerPool({ workers: 0 }), /pool.workers must be a positive integer/);
+  assert.throws(() => new WorkerPool({ workers: 1.5 }), /pool.workers must be a positive integer/);
   assert.throws(() => new WorkerPool({ workers: 1, spinUs: -1 }), /pool.spinUs must be a non-negative integer/);
-  assert.throws(() => new WorkerPool({ workers: 1, inline: { maxRows: 1.5 } }), /inline.maxRows must be a non-negative integer/);
 });

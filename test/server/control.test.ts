@@ -30,7 +30,9 @@ before(async () => {
   writeModel(repo, 'blocker', buildRanker(), { max_batch_size: 8192, warmup: { batch_sizes: [1] } });
   // A long queue delay so that concurrent requests share a batch.
   writeModel(repo, 'embed', embedModel(), { max_batch_size: 64, dynamic_batching: { max_queue_delay_microseconds: 20000, preferred_batch_size: [3] } });
-  gw = await startTestGateway(repo, { workers: 1, modelControlMode: 'explicit' });
+  // Inline off: with it, an embed request arriving while the worker is busy runs inline at once
+  // (decide rule I) instead of waiting to share a batch, which the isolation test needs.
+  gw = await startTestGateway(repo, { workers: 1, modelControlMode: 'explicit', inline: { maxRows: 0 } });
 });
 
 after(async () => {
