@@ -20,6 +20,8 @@
 // measured at most maxComputeUs (a heavy model must never block the event loop). GPU sessions
 // never run inline (pool.ts).
 
+import { SERVER_SETTINGS } from '../core/settings/index.js';
+
 export interface InlineOptions {
   /** Largest batch, in rows, that may run inline; 0 = never run inline. */
   maxRows: number;
@@ -27,7 +29,9 @@ export interface InlineOptions {
   maxComputeUs: number;
 }
 
-export const DEFAULT_INLINE: Readonly<InlineOptions> = Object.freeze({ maxRows: 64, maxComputeUs: 200 });
+export const DEFAULT_INLINE: Readonly<InlineOptions> = Object.freeze({
+  maxRows: SERVER_SETTINGS.inlineMaxRows.default, maxComputeUs: SERVER_SETTINGS.inlineMaxComputeUs.default,
+});
 
 export type InlineVerdict = 'inline' | 'worker';
 

@@ -12,6 +12,7 @@ import { Spinner } from './spin.js';
 import { dropSession, executeRun, type SessionHandles } from './execute.js';
 import { InlinePolicy, type InlineOptions } from './inline.js';
 import { idleSpin } from '../runtime/index.js';
+import { SERVER_SETTINGS } from '../core/settings/index.js';
 
 export interface PoolOptions {
   workers: number;
@@ -40,8 +41,8 @@ export interface PoolOptions {
 /** Off by default. Measured on a 2-core VM shared with the load generator: spinning trims the
  *  K=1 p50 at 1 request in flight a little, but the spinning threads take CPU from the load
  *  and from each other, and open-loop p99 grew tenfold. Worth trying where cores are spare. */
-export const DEFAULT_SPIN_US = 0;
-export const DEFAULT_SPIN_IN_FLIGHT = true;
+export const DEFAULT_SPIN_US = SERVER_SETTINGS.spinUs.default;
+export const DEFAULT_SPIN_IN_FLIGHT = SERVER_SETTINGS.spinInFlight.default;
 
 export class WorkerPool {
   readonly workers: number;
