@@ -5,14 +5,39 @@
 // separate processes, never inside this one's event loop.
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { BATCHING_SETTINGS, RUNTIME_SETTINGS, SERVER_SETTINGS, rangeText, type Setting } from '../core/settings/index.js';
 
-const SWEEP_HELP = `Usage: infergate bench sweep [options]
+/** The sweep's grid axes: each is a settings row, so its flag, range and default come from the
+ *  table (src/core/settings/); `values` is the default list the sweep tries. */
+interface Axis { field: 'workers' | 'intraOpThreads' | 'maxBatchSizes' | 'maxQueueDelaysUs'; setting: Setting; values: number[] }
+
+export function sweepAxes(cpuCount: number = availableParallelism()): Axis[] {
+  const delayUs = BATCHING_SETTINGS.maxQueueDelayUs.default;
+  const unique = (xs: number[]): number[] => xs.filter((x, i) => xs.indexOf(x) === i);
+  return [
+    // One worker against the default (one per core).
+    { field: 'workers', setting: SERVER_SETTINGS.workers, values: unique([1, Math.max(1, cpuCount)]) },
+    { field: 'intraOpThreads', setting: RUNTIME_SETTINGS.intraOpThreads, values: [RUNTIME_SETTINGS.intraOpThreads.default] },
+    // The built-in default (0, no batching) is not a point worth a sweep: batching sizes instead.
+    { field: 'maxBatchSizes', setting: BATCHING_SETTINGS.maxBatchSize, values: [64, 256, 1024] },
+    // No wait, the default, and twice the default.
+    { field: 'maxQueueDelaysUs', setting: BATCHING_SETTINGS.maxQueueDelayUs, values: [0, delayUs, 2 * delayUs] },
+  ];
+}
+
+function sweepHelp(): string {
+  const axes = sweepAxes().map((a) => {
+    const head = `  --${a.setting.flag!} LIST`;
+    const range = rangeText(a.setting.kind);
+    return `${head.padEnd(26)} default ${a.values.join(',')} (each ${range.includes('..') ? 'in ' : ''}${range})`;
+  });
+  return `Usage: infergate bench sweep [options]
 
 Starts a gateway per grid point, loads it with the load generator, and recommends the
 configuration with the most rows/s whose p99 fits the budget without errors. Writes
 OUT/sweep.json, OUT/config.json (model settings) and OUT/serve-config.json (for --config).
 
-Options (lists are comma-separated):
+Options (lists are comma-separated; the grid's flags are infergate serve's):
   --model-repository DIR   default models
   --model NAME             default ranker
   --workload W             k1|k200|k1000|mixed (default k1)
@@ -20,19 +45,20 @@ Options (lists are comma-separated):
   --concurrency N          closed-loop requests in flight (default 64)
   --rate N                 open loop at N req/s instead of closed loop
   --p99-budget-us US       latency budget (default 2000)
-  --workers LIST           default 1,${Math.max(1, availableParallelism())}
-  --intra-op-threads LIST  default 1
-  --max-batch-size LIST    default 64,256,1024
-  --max-queue-delay-us LIST  default 0,250,1000
-  --duration-s S           measured seconds per point (default 3)
+${axes.join('\n')}
+  --duration-s S           seconds measured per point (default 3)
   --warmup-s S             warm-up seconds per point (default 1)
   --out DIR                default bench/results/sweep
 `;
+}
 
-function list(v: string, flag: string, min: number): number[] {
+/** A comma-separated list, each value in the setting's range. */
+export function parseAxisList(v: string, setting: Setting): number[] {
+  const k = setting.kind;
+  const [min, max] = k.type === 'int' ? [k.min, k.max] : [0, Number.MAX_SAFE_INTEGER];
   const out = v.split(',').map((x) => x.trim()).filter((x) => x !== '').map(Number);
-  if (out.length === 0 || out.some((x) => !Number.isInteger(x) || x < min)) {
-    throw new RangeError(`${flag} must be a comma-separated list of integers >= ${min} (got "${v}")`);
+  if (out.length === 0 || out.some((x) => !Number.isInteger(x) || x < min || x > max)) {
+    throw new RangeError(`--${setting.flag!} must be a comma-separated list of integers in ${rangeText(k)} (got "${v}")`);
   }
   return out;
 }
@@ -45,20 +71,26 @@ function num(v: string, flag: string, min: number): number {
 
 async function sweep(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(SWEEP_HELP);
+    process.stdout.write(sweepHelp());
     return 0;
   }
+  const axes = sweepAxes();
   const o = {
     repo: resolve('models'), model: 'ranker', workload: 'k1', protocol: 'flatbuffers', concurrency: 64, rate: 0,
-    p99BudgetUs: 2000, workers: [1, Math.max(1, availableParallelism())].filter((x, i, a) => a.indexOf(x) === i),
-    intraOpThreads: [1], maxBatchSizes: [64, 256, 1024], maxQueueDelaysUs: [0, 250, 1000], durationS: 3, warmupS: 1,
-    outDir: resolve('bench/results/sweep'),
+    p99BudgetUs: 2000, workers: [] as number[], intraOpThreads: [] as number[], maxBatchSizes: [] as number[], maxQueueDelaysUs: [] as number[],
+    durationS: 3, warmupS: 1, outDir: resolve('bench/results/sweep'),
   };
+  for (const a of axes) o[a.field] = a.values;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const v = argv[i + 1];
     if (v === undefined) throw new RangeError(`${flag} needs a value`);
     i++;
+    const axis = axes.find((a) => `--${a.setting.flag!}` === flag);
+    if (axis !== undefined) {
+      o[axis.field] = parseAxisList(v, axis.setting);
+      continue;
+    }
     switch (flag) {
       case '--model-repository': o.repo = resolve(v); break;
       case '--model': o.model = v; break;
@@ -67,10 +99,6 @@ async function sweep(argv: string[]): Promise<number> {
       case '--concurrency': o.concurrency = num(v, flag, 1); break;
       case '--rate': o.rate = num(v, flag, 0); break;
       case '--p99-budget-us': o.p99BudgetUs = num(v, flag, 1); break;
-      case '--workers': o.workers = list(v, flag, 1); break;
-      case '--intra-op-threads': o.intraOpThreads = list(v, flag, 0); break;
-      case '--max-batch-size': o.maxBatchSizes = list(v, flag, 0); break;
-      case '--max-queue-delay-us': o.maxQueueDelaysUs = list(v, flag, 0); break;
       case '--duration-s': o.durationS = num(v, flag, 1); break;
       case '--warmup-s': o.warmupS = num(v, flag, 0); break;
       case '--out': o.outDir = resolve(v); break;
@@ -95,7 +123,7 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
       return spawnSync(process.execPath, [cli.pathname, ...rest], { stdio: 'inherit' }).status ?? 1;
     }
     default:
-      process.stdout.write(`Usage: infergate bench sweep|load [options]\n\n${SWEEP_HELP}`);
+      process.stdout.write(`Usage: infergate bench sweep|load [options]\n\n${sweepHelp()}`);
       return sub === undefined || sub === '--help' || sub === '-h' ? 0 : 2;
   }
 }
