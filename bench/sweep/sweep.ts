@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runLoadgen, startGateway } from '../harness/processes.js';
 import type { LoadResult } from '../loadgen/result.js';
+import { BATCHING_SETTINGS, RUNTIME_SETTINGS, SERVER_SETTINGS, type Setting } from '../../src/core/settings/index.js';
+import { type ModelConfigJson, configPatch, mergeConfigLayers } from '../../src/repository/config.js';
 
 export interface SweepOptions {
   repo: string;
@@ -44,6 +46,12 @@ export interface SweepPoint {
   failure?: string;
 }
 
+/** The per-model settings a grid point sets, as rows of the settings tables (their config.json keys). */
+function perModel(g: { maxBatchSize: number; maxQueueDelayUs: number; intraOpThreads: number }): [Setting, number][] {
+  return [[BATCHING_SETTINGS.maxBatchSize, g.maxBatchSize], [BATCHING_SETTINGS.maxQueueDelayUs, g.maxQueueDelayUs],
+    [RUNTIME_SETTINGS.intraOpThreads, g.intraOpThreads]];
+}
+
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
 export function gridOf(o: SweepOptions): Omit<SweepPoint, 'requestsPerS' | 'rowsPerS' | 'p50Us' | 'p99Us' | 'errors' | 'meanBatchRows' | 'feasible'>[] {
@@ -66,12 +74,8 @@ export function recommend(points: readonly SweepPoint[]): SweepPoint | undefined
 
 async function measure(o: SweepOptions, g: ReturnType<typeof gridOf>[number], index: number): Promise<SweepPoint> {
   const m = o.model;
-  const args = [
-    '--workers', String(g.workers), '--log-level', 'warn',
-    '--model-override', `${m}.max_batch_size=${g.maxBatchSize}`,
-    '--model-override', `${m}.dynamic_batching.max_queue_delay_microseconds=${g.maxQueueDelayUs}`,
-    '--model-override', `${m}.runtime.intra_op_threads=${g.intraOpThreads}`,
-  ];
+  const args = [`--${SERVER_SETTINGS.workers.flag!}`, String(g.workers), '--log-level', 'warn'];
+  for (const [setting, value] of perModel(g)) args.push('--model-override', `${m}.${setting.configKey!}=${value}`);
   const base = { ...g, requestsPerS: 0, rowsPerS: 0, p50Us: 0, p99Us: 0, errors: 0, meanBatchRows: null, feasible: false };
   let server;
   try {
@@ -132,13 +136,9 @@ export async function runSweep(o: SweepOptions, log: (line: string) => void = (l
   const stamp = { machine: hostname(), date: new Date().toISOString(), options: o };
   writeFileSync(join(o.outDir, 'sweep.json'), `${JSON.stringify({ ...stamp, points, best: best ?? null }, null, 2)}\n`);
   if (best) {
-    const modelConfig = {
-      max_batch_size: best.maxBatchSize,
-      dynamic_batching: { max_queue_delay_microseconds: best.maxQueueDelayUs },
-      runtime: { intra_op_threads: best.intraOpThreads },
-    };
+    const modelConfig = perModel(best).reduce<ModelConfigJson>((acc, [s, v]) => mergeConfigLayers(acc, configPatch(s.configKey!.split('.'), v)), {});
     writeFileSync(join(o.outDir, 'config.json'), `${JSON.stringify(modelConfig, null, 2)}\n`);
-    writeFileSync(join(o.outDir, 'serve-config.json'), `${JSON.stringify({ workers: best.workers }, null, 2)}\n`);
+    writeFileSync(join(o.outDir, 'serve-config.json'), `${JSON.stringify({ [SERVER_SETTINGS.workers.key]: best.workers }, null, 2)}\n`);
     log('');
     log(`recommended: workers=${best.workers}, intra_op_threads=${best.intraOpThreads}, max_batch_size=${best.maxBatchSize}, ` +
       `max_queue_delay_microseconds=${best.maxQueueDelayUs} (${best.rowsPerS.toFixed(0)} rows/s at p99 ${best.p99Us.toFixed(0)} us)`);

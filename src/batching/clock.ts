@@ -1,5 +1,5 @@
-// The batcher's only view of time. Injected so tests drive it by hand (test/batching/fake-clock.ts)
-// and so decide() can stay a pure function of `now`.
+// The batcher's only view of time. Injected so tests drive it by hand (FakeClock in
+// test/batching/helpers.ts) and so decide() can stay a pure function of `now`.
 
 export interface Clock {
   /** Monotonic microseconds (any origin). */

@@ -1,12 +1,13 @@
 // Per-model dynamic batcher options: Triton's dynamic_batching settings in our naming (units in
-// the names), validated once at model load so the hot path never re-checks them.
+// the names), validated once at model load so the hot path never re-checks them. Defaults and
+// ranges come from the batching settings table (src/core/settings/batching.ts).
 //
 // Validation messages have one shape, `batching.<field> must be ...`: TypeError when the value
 // has the wrong type (not a number, not an array, unknown enum value), RangeError when it is of
 // the right type but out of range.
+import { BATCHING_SETTINGS, defaultsOf, expectedInt, type OversizePolicy, type Setting } from '../core/settings/index.js';
 
-/** What to do with a request whose row count (K) exceeds maxBatchSize. */
-export type OversizePolicy = 'split' | 'reject';
+export type { OversizePolicy } from '../core/settings/index.js';
 
 export interface BatcherOptions {
   /** Most rows (sum of K over requests) in one batch. 0 = no batching: each request runs
@@ -37,49 +38,38 @@ export interface BatcherOptions {
   retryAfterS: number;
 }
 
-/**
- * Defaults. Provisional until measured by the lead on the target machine:
- * - maxBatchSize 1024 rows: the in-process ceiling was measured at batch 1000 (~820k rows/s);
- *   larger batches add latency for little more throughput on 2 cores.
- * - maxQueueDelayUs 200: only matters while a batch is already in flight and another worker is
- *   idle (see decide.ts); bounds the added latency well under the 2 ms p99 target.
- * - maxQueueSize 4096 entries / maxQueueRows 65536 rows: with FP32[K,128] rows (512 B) the
- *   queued tensors stay under 32 MiB per model.
- * - priorityLevels 2 with default level 2: priority 1 is an explicit "jump the queue".
- */
+/** A batcher's defaults are the model defaults (src/core/settings/batching.ts), so a batcher made
+ *  without options behaves as a model whose config.json says nothing. The relative default
+ *  priority level ('lowest') becomes a number here: priorityLevels, unless given. */
+const D = defaultsOf(BATCHING_SETTINGS);
+const levelOf = (levels: number): number => (D.defaultPriorityLevel === 'lowest' ? levels : 1);
 export const DEFAULT_BATCHER_OPTIONS: Readonly<BatcherOptions> = Object.freeze({
-  maxBatchSize: 1024,
-  maxQueueDelayUs: 200,
-  preferredBatchSizes: Object.freeze([]) as readonly number[],
-  maxQueueSize: 4096,
-  maxQueueRows: 65536,
-  defaultTimeoutUs: 0,
-  priorityLevels: 2,
-  defaultPriorityLevel: 2,
-  preserveOrdering: false,
-  oversizePolicy: 'split',
-  shedStatus: 503,
-  retryAfterS: 1,
+  ...D,
+  preferredBatchSizes: Object.freeze([...D.preferredBatchSizes]) as readonly number[],
+  defaultPriorityLevel: levelOf(D.priorityLevels),
 });
 
-/** Largest value accepted for any microsecond / count field: keeps arithmetic exact. */
-const MAX_INT = Number.MAX_SAFE_INTEGER;
+const quote = (v: string | number): string => (typeof v === 'string' ? `'${v}'` : String(v));
 
-function nonNegativeInt(name: string, v: unknown): number {
-  if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`batching.${name} must be a non-negative integer`);
-  if (!Number.isInteger(v) || v < 0 || v > MAX_INT) throw new RangeError(`batching.${name} must be a non-negative integer`);
-  return v;
-}
-
-function positiveInt(name: string, v: unknown): number {
-  if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`batching.${name} must be a positive integer`);
-  if (!Number.isInteger(v) || v < 1 || v > MAX_INT) throw new RangeError(`batching.${name} must be a positive integer`);
-  return v;
-}
-
-function bool(name: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') throw new TypeError(`batching.${name} must be a boolean`);
-  return v;
+/** Checks one field against its settings row: TypeError for a wrong type, RangeError for a
+ *  value of the right type outside the row's range. */
+function checkField<T>(setting: Setting, v: unknown): T {
+  const name = `batching.${setting.key}`;
+  const k = setting.kind;
+  switch (k.type) {
+    case 'int':
+      if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`${name} must be ${expectedInt(k)}`);
+      if (!Number.isInteger(v) || v < k.min || v > k.max) throw new RangeError(`${name} must be ${expectedInt(k)}`);
+      return v as T;
+    case 'bool':
+      if (typeof v !== 'boolean') throw new TypeError(`${name} must be a boolean`);
+      return v as T;
+    case 'enum':
+      if (!k.values.includes(v as string | number)) throw new TypeError(`${name} must be ${k.values.map(quote).join(' or ')}`);
+      return v as T;
+    default:
+      return v as T; // preferredBatchSizes: checked below, against maxBatchSize
+  }
 }
 
 /**
@@ -96,17 +86,21 @@ export function resolveBatcherOptions(input: Partial<BatcherOptions> = {}): Read
       throw new TypeError(`batching.${k} is not a known option`);
     }
   }
-  const o = { ...DEFAULT_BATCHER_OPTIONS, ...stripUndefined(input) };
-
-  const maxBatchSize = nonNegativeInt('maxBatchSize', o.maxBatchSize);
-  const maxQueueDelayUs = nonNegativeInt('maxQueueDelayUs', o.maxQueueDelayUs);
-  const maxQueueSize = positiveInt('maxQueueSize', o.maxQueueSize);
-  const maxQueueRows = positiveInt('maxQueueRows', o.maxQueueRows);
-  const defaultTimeoutUs = nonNegativeInt('defaultTimeoutUs', o.defaultTimeoutUs);
-  const priorityLevels = positiveInt('priorityLevels', o.priorityLevels);
-  const defaultPriorityLevel = positiveInt('defaultPriorityLevel', o.defaultPriorityLevel);
-  const retryAfterS = nonNegativeInt('retryAfterS', o.retryAfterS);
-  const preserveOrdering = bool('preserveOrdering', o.preserveOrdering);
+  const given = stripUndefined(input);
+  const o = { ...DEFAULT_BATCHER_OPTIONS, ...given };
+  // Every field against its row, in table order; the cross-field rules follow.
+  const B = BATCHING_SETTINGS;
+  const maxBatchSize = checkField<number>(B.maxBatchSize, o.maxBatchSize);
+  const maxQueueDelayUs = checkField<number>(B.maxQueueDelayUs, o.maxQueueDelayUs);
+  const maxQueueSize = checkField<number>(B.maxQueueSize, o.maxQueueSize);
+  const maxQueueRows = checkField<number>(B.maxQueueRows, o.maxQueueRows);
+  const defaultTimeoutUs = checkField<number>(B.defaultTimeoutUs, o.defaultTimeoutUs);
+  const priorityLevels = checkField<number>(B.priorityLevels, o.priorityLevels);
+  const defaultPriorityLevel = checkField<number>(B.defaultPriorityLevel, given.defaultPriorityLevel ?? levelOf(priorityLevels));
+  const preserveOrdering = checkField<boolean>(B.preserveOrdering, o.preserveOrdering);
+  const oversizePolicy = checkField<OversizePolicy>(B.oversizePolicy, o.oversizePolicy);
+  const shedStatus = checkField<503 | 429>(B.shedStatus, o.shedStatus);
+  const retryAfterS = checkField<number>(B.retryAfterS, o.retryAfterS);
 
   if (defaultPriorityLevel > priorityLevels) {
     throw new RangeError(`batching.defaultPriorityLevel must be between 1 and priorityLevels (${priorityLevels})`);
@@ -114,12 +108,6 @@ export function resolveBatcherOptions(input: Partial<BatcherOptions> = {}): Read
   if (maxBatchSize > 0 && maxQueueRows < maxBatchSize) {
     // Otherwise a full batch could never be queued, and the bound would shed valid requests.
     throw new RangeError(`batching.maxQueueRows must be >= maxBatchSize (${maxBatchSize})`);
-  }
-  if (o.oversizePolicy !== 'split' && o.oversizePolicy !== 'reject') {
-    throw new TypeError(`batching.oversizePolicy must be 'split' or 'reject'`);
-  }
-  if (o.shedStatus !== 503 && o.shedStatus !== 429) {
-    throw new TypeError('batching.shedStatus must be 503 or 429');
   }
 
   if (!Array.isArray(o.preferredBatchSizes)) {
@@ -150,8 +138,8 @@ export function resolveBatcherOptions(input: Partial<BatcherOptions> = {}): Read
     priorityLevels,
     defaultPriorityLevel,
     preserveOrdering,
-    oversizePolicy: o.oversizePolicy,
-    shedStatus: o.shedStatus,
+    oversizePolicy,
+    shedStatus,
     retryAfterS,
   });
 }

@@ -179,8 +179,7 @@ export class DynamicBatcher<T> {
 
   /** After a submit: decide now, or once per event-loop turn when a defer hook is given. Without
    *  it, the first request of a burst meets an idle worker and leaves alone, and the rest of the
-   *  burst waits for the next free worker: measured on 2 cores at 8 K=1 requests in flight,
-   *  batches averaged 2.7 requests (see README, "Batching and the event loop"). */
+   *  burst waits for the next free worker. See docs/decisions/002. */
   #pumpAfterSubmit(): void {
     if (this.#defer === undefined) return this.#pump();
     this.#syncDepth();

@@ -4,7 +4,8 @@
 // also generate --help (help.ts), so the two cannot drift; option-sources.ts reads each source.
 //
 // Precedence, highest first: command-line flag > environment (INFERGATE_<UPPER_SNAKE>) >
-// config file (--config FILE, JSON, keys camelCase or kebab-case) > built-in default.
+// config file (--config FILE, JSON, keys camelCase or kebab-case) > default (the settings tables,
+// src/core/settings/; the worker, intra-op thread and idle spinner counts are computed here).
 // Repeatable KEY=VALUE options (--model-override) merge across sources; for one key the higher
 // source wins. A repeated single-value flag: the last one wins (wrapper scripts append flags).
 //
@@ -15,20 +16,15 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { cpuQuotaCores } from './cpu-quota.js';
 import { type ModelConfigJson, ConfigError, configPatch, mergeConfigLayers, validateConfigLayer } from '../repository/config.js';
-import { DEFAULT_INLINE } from '../pool/inline.js';
-import {
-  type OptionSpec, SERVE_OPTIONS, ENCODE_OPTIONS, DECODE_OPTIONS, DEFAULT_QUIET_SPIN_US, DEFAULT_IDLE_SPIN_WINDOW_US, DEFAULT_MAX_BODY_BYTES,
-} from './options.js';
+import { SERVER_SETTINGS as S } from '../core/settings/index.js';
+import { type OptionSpec, SERVE_OPTIONS, ENCODE_OPTIONS, DECODE_OPTIONS } from './options.js';
 import { type Given, type OptionSource, checkValue, fromArgv, fromEnv, fromFile, overridesOf } from './option-sources.js';
 
 export type { OptionSource } from './option-sources.js';
 
 export { ConfigError } from '../repository/config.js';
 
-export {
-  type OptionKind, type OptionSpec, SERVE_OPTIONS, ENCODE_OPTIONS, DECODE_OPTIONS,
-  DEFAULT_QUIET_SPIN_US, DEFAULT_IDLE_SPIN_WINDOW_US, DEFAULT_MAX_BODY_BYTES,
-} from './options.js';
+export { type OptionKind, type OptionSpec, SERVE_OPTIONS, ENCODE_OPTIONS, DECODE_OPTIONS } from './options.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -123,7 +119,8 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
   const workers = (values.workers as number | undefined) ?? Math.max(1, cpuCount);
   const threads = values.intraOpThreads as number | undefined;
   if (threads === undefined) {
-    // Use every core: the batch is the unit of parallelism, so a worker's ORT threads split it.
+    // Use every core: the batch is the unit of parallelism, so a worker's ORT threads split it
+    // (see docs/decisions/007).
     modelDefaults = mergeConfigLayers(modelDefaults, configPatch(['runtime', 'intra_op_threads'], Math.max(1, Math.floor(cpuCount / workers))));
   }
   if (threads !== undefined && workers * Math.max(1, threads) > cpuCount) {
@@ -132,25 +129,28 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
   const quota = deps.cpuQuotaCores !== undefined ? deps.cpuQuotaCores ?? undefined : cpuQuotaCores();
   let idleSpinThreads = values.idleSpinThreads as number | undefined;
   if (idleSpinThreads === undefined) {
-    idleSpinThreads = cpuCount >= 2 && quota === undefined ? 1 : 0;
+    idleSpinThreads = cpuCount >= 2 && quota === undefined ? S.idleSpinThreads.default : 0;
   } else if (idleSpinThreads > 0 && quota !== undefined) {
     warnings.push(`--idle-spin-threads ${idleSpinThreads} under a CPU quota of ${quota} cores: spinning counts against the quota and can get the process throttled`);
   }
+  // A value given, else the row's one default.
+  const value = <K extends keyof typeof S>(k: K): NonNullable<(typeof S)[K]['default']> =>
+    (values[k] ?? S[k].default) as NonNullable<(typeof S)[K]['default']>;
   return {
     modelRepository: values.modelRepository as string,
-    host: (values.host as string | undefined) ?? '127.0.0.1',
-    port: (values.port as number | undefined) ?? 8000,
+    host: value('host'),
+    port: value('port'),
     workers,
-    spinUs: (values.spinUs as number | undefined) ?? 0,
-    spinInFlight: (values.spinInFlight as boolean | undefined) ?? true,
-    inlineMaxRows: (values.inlineMaxRows as number | undefined) ?? DEFAULT_INLINE.maxRows,
-    inlineMaxComputeUs: (values.inlineMaxComputeUs as number | undefined) ?? DEFAULT_INLINE.maxComputeUs,
-    quietSpinUs: (values.quietSpinUs as number | undefined) ?? DEFAULT_QUIET_SPIN_US,
+    spinUs: value('spinUs'),
+    spinInFlight: value('spinInFlight'),
+    inlineMaxRows: value('inlineMaxRows'),
+    inlineMaxComputeUs: value('inlineMaxComputeUs'),
+    quietSpinUs: value('quietSpinUs'),
     idleSpinThreads,
-    idleSpinWindowUs: (values.idleSpinWindowUs as number | undefined) ?? DEFAULT_IDLE_SPIN_WINDOW_US,
-    maxBodyBytes: (values.maxBodyBytes as number | undefined) ?? DEFAULT_MAX_BODY_BYTES,
-    modelControlMode: (values.modelControlMode as 'none' | 'explicit' | undefined) ?? 'none',
-    logLevel: (values.logLevel as LogLevel | undefined) ?? 'info',
+    idleSpinWindowUs: value('idleSpinWindowUs'),
+    maxBodyBytes: value('maxBodyBytes'),
+    modelControlMode: value('modelControlMode'),
+    logLevel: value('logLevel'),
     configFile,
     modelDefaults,
     modelOverrides,

@@ -1,9 +1,12 @@
-// --help text, generated from the option tables in config.ts so that every option, its
-// environment variable and its default are listed exactly as they are parsed.
+// --help text, generated from the option tables (options.ts, themselves derived from the settings
+// tables in src/core/settings/) so that every setting, its environment variable and its default
+// are listed exactly as they are parsed.
 // Each text ends with a newline, ready for process.stdout.write.
 import { availableParallelism } from 'node:os';
+import { ALL_SETTINGS } from '../core/settings/index.js';
 import { OVERRIDABLE_KEYS } from '../repository/config.js';
 import { DECODE_OPTIONS, ENCODE_OPTIONS, type OptionSpec, SERVE_OPTIONS } from './config.js';
+import { helpOf } from './options.js';
 
 const WIDTH = 100;
 
@@ -34,6 +37,12 @@ export function formatOptions(table: readonly OptionSpec[], cpuCount?: number): 
   }).join('\n');
 }
 
+/** The per-model settings that have no flag: config.json (or --model-override) only. */
+function formatFileOnly(): string {
+  return ALL_SETTINGS.filter((s) => s.flag === undefined).map((s) =>
+    `  ${s.configKey!}\n${wrap(helpOf(s), '      ')}\n${wrap(`[default ${s.defaultText}]`, '      ')}`).join('\n');
+}
+
 export function serveHelp(cpuCount: number = availableParallelism()): string {
   const general = SERVE_OPTIONS.filter((s) => s.modelKey === undefined);
   const tunables = SERVE_OPTIONS.filter((s) => s.modelKey !== undefined);
@@ -48,6 +57,9 @@ export function serveHelp(cpuCount: number = availableParallelism()): string {
     '',
     'Model defaults (for every model; a model\'s config.json beats them, --model-override beats both):',
     formatOptions(tunables, cpuCount),
+    '',
+    'Per-model settings without a flag (config.json or --model-override):',
+    formatFileOnly(),
     '',
     'Precedence:',
     wrap('command-line flag > environment variable > config file (--config) > built-in default. '

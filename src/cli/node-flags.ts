@@ -3,10 +3,9 @@
 // v8.setFlagsFromString comes too late for it. So every launcher passes them: the npm start
 // script, the bin's shebang, the bench harness; `serve` warns when they are missing.
 //
-// --max-semi-space-size=64 (MiB, default 16): the young generation fills 4x less often, so the
-// ~1 ms scavenge pauses hit 4x fewer requests (their cost follows the surviving objects, which
-// are the requests in flight, not the garbage). Measured on 2 cores, K=1 at 8 in flight: p99
-// 2.6 -> 1.4 ms and 2.7 -> 1.3 ms in two alternating runs.
+// --max-semi-space-size=64 (MiB, default 16): the young generation fills 4x less often, so
+// scavenge pauses hit 4x fewer requests (their cost follows the surviving objects, which are the
+// requests in flight, not the garbage). See docs/decisions/006.
 export const GATEWAY_NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=64']);
 
 /** The flags of GATEWAY_NODE_FLAGS whose option (the part before "=") was given neither on the

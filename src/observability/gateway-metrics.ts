@@ -20,7 +20,8 @@ export function createGatewayMetrics() {
     queueDuration: registry.histogram('infergate_queue_duration_us', 'Arrival to batch dispatch, microseconds', LATENCY_BUCKETS_US),
     computeDuration: registry.histogram('infergate_compute_duration_us', 'ONNX Runtime run per batch (worker or inline), microseconds', LATENCY_BUCKETS_US),
     hopDuration: registry.histogram('infergate_worker_hop_duration_us', 'Dispatch to result minus compute (thread hop both ways), per batch run in a worker, microseconds', LATENCY_BUCKETS_US),
-    inlineBatches: registry.counter('infergate_inline_batches_total', 'Batches run on the HTTP thread while the gateway was quiet (no worker hop)'),
+    // Small batches of fast models run on the HTTP thread at any load (see docs/decisions/001).
+    inlineBatches: registry.counter('infergate_inline_batches_total', 'Batches run on the HTTP thread (no worker hop)'),
     // Idle spinners (native/idle_spin.h) show as process CPU; these say how much of it is theirs.
     idleSpinSeconds: registry.counter('infergate_idle_spin_seconds_total', 'CPU time the idle spinners (SCHED_IDLE, preempted by any other thread) spent spinning, seconds'),
     idleSpinThreads: registry.gauge('infergate_idle_spin_threads', 'Idle spinner threads running (0 = off)'),

@@ -17,6 +17,7 @@ import { InlinePolicy, SMALL_BATCH_ROWS, type InlineOptions } from './inline.js'
 import { checkPoolOptions, WorkerPool, type PoolOptions } from './pool.js';
 import { UnloadRounds } from './unload-rounds.js';
 import { idleSpin } from '../runtime/index.js';
+import { SERVER_SETTINGS } from '../core/settings/index.js';
 
 export interface ExecutionOptions extends PoolOptions {
   /** The main thread polls instead of sleeping while a small batch is in a worker (default
@@ -37,7 +38,7 @@ export interface ExecutionOptions extends PoolOptions {
   idleSpin?: { threads: number; windowUs: number };
 }
 
-export const DEFAULT_SPIN_IN_FLIGHT = true;
+export const DEFAULT_SPIN_IN_FLIGHT = SERVER_SETTINGS.spinInFlight.default;
 
 export class ExecutionPolicy {
   readonly pool: WorkerPool;

@@ -20,6 +20,8 @@
 // measured at most maxComputeUs (a heavy model must never block the event loop). GPU sessions
 // never run inline (execution-policy.ts).
 
+import { SERVER_SETTINGS } from '../core/settings/index.js';
+
 export interface InlineOptions {
   /** Largest batch, in rows, that may run inline; 0 = never run inline. */
   maxRows: number;
@@ -28,10 +30,12 @@ export interface InlineOptions {
 }
 
 /** Rows up to which a batch counts as small: the inline limit, and the batches during which the
- *  main thread spins (execution-policy.ts). From the sweep quoted above (docs/decisions/001). */
-export const SMALL_BATCH_ROWS = 64;
+ *  main thread spins (execution-policy.ts). The settings table's default (docs/decisions/001). */
+export const SMALL_BATCH_ROWS = SERVER_SETTINGS.inlineMaxRows.default;
 
-export const DEFAULT_INLINE: Readonly<InlineOptions> = Object.freeze({ maxRows: SMALL_BATCH_ROWS, maxComputeUs: 200 });
+export const DEFAULT_INLINE: Readonly<InlineOptions> = Object.freeze({
+  maxRows: SMALL_BATCH_ROWS, maxComputeUs: SERVER_SETTINGS.inlineMaxComputeUs.default,
+});
 
 export type InlineVerdict = 'inline' | 'worker';
 

@@ -13,6 +13,7 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { FlushTask, PoolTask, RunResult, RunTask } from './task.js';
+import { SERVER_SETTINGS } from '../core/settings/index.js';
 
 export interface PoolOptions {
   workers: number;
@@ -24,7 +25,7 @@ export interface PoolOptions {
 /** Off by default. Measured on a 2-core VM shared with the load generator: spinning trims the
  *  K=1 p50 at 1 request in flight a little, but the spinning threads take CPU from the load
  *  and from each other, and open-loop p99 grew tenfold (see docs/decisions/009). */
-export const DEFAULT_SPIN_US = 0;
+export const DEFAULT_SPIN_US = SERVER_SETTINGS.spinUs.default;
 
 /** Throws RangeError for options the pool cannot start with (before any thread exists). */
 export function checkPoolOptions(opts: PoolOptions): void {

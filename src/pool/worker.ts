@@ -8,9 +8,10 @@ import { Piscina, move } from 'piscina';
 import type { FlushTask, PoolTask, RunResult, RunTask } from './task.js';
 import { dropSession, executeRun, type SessionHandles } from './execute.js';
 import { MODEL_CHANNEL, type ModelChannelMessage } from './channel.js';
+import { SERVER_SETTINGS } from '../core/settings/index.js';
 
 const sessions: SessionHandles = new Map();
-const spinner = new Spinner(Number((workerData as { spinUs?: number } | undefined)?.spinUs ?? 0));
+const spinner = new Spinner(Number((workerData as { spinUs?: number } | undefined)?.spinUs ?? SERVER_SETTINGS.spinUs.default));
 
 // The main thread announces unloads here so that every worker drops its reference.
 const channel = new BroadcastChannel(MODEL_CHANNEL);

@@ -3,6 +3,7 @@
 // the one message shape `<source>: <path> must be <expected> (got <value>)`. Split from
 // config.ts, which turns validated layers into a ModelConfig.
 import type { DataType } from '../core/types.js';
+import { ALL_SETTINGS, BATCHING_SETTINGS, expectedInt, type Setting } from '../core/settings/index.js';
 import type { ModelConfigJson, ProviderConfigJson, TensorConfigJson, VersionPolicyJson } from './config.js';
 // ---------------------------------------------------------------------------------------------
 // Errors and helpers shared with src/cli/config.ts
@@ -123,28 +124,33 @@ const DIMS: Check = {
 };
 
 type Fields = Readonly<Record<string, Check | 'custom'>>;
+
+/** The check of a settings row's kind (src/core/settings/): one range per setting. */
+function checkOf(s: Setting): Check | 'custom' {
+  const k = s.kind;
+  switch (k.type) {
+    case 'int': return intIn(k.min, k.max, expectedInt(k));
+    case 'bool': return BOOL;
+    case 'enum': return oneOf(k.values);
+    case 'sizes': return k.expected === undefined ? SIZE_LIST : { ...SIZE_LIST, expected: k.expected };
+    default: return 'custom'; // execution_providers: checkProviders
+  }
+}
+
+/** The leaf fields of one config.json section, from the rows whose configKey lies in it. */
+function sectionOf(section: string): Fields {
+  const rows = ALL_SETTINGS.filter((s) => s.configKey?.startsWith(`${section}.`));
+  return Object.fromEntries(rows.map((s) => [s.configKey!.slice(section.length + 1), checkOf(s)]));
+}
+
 export const SECTION_FIELDS = {
-  dynamic_batching: {
-    max_queue_delay_microseconds: NON_NEG_INT, preferred_batch_size: SIZE_LIST, max_queue_size: POS_INT,
-    max_queue_rows: POS_INT, default_timeout_microseconds: NON_NEG_INT,
-    // The batcher keeps one queue per level, so the count stays small.
-    priority_levels: intIn(1, 255, 'an integer in 1..255'), default_priority_level: POS_INT,
-    preserve_ordering: BOOL, oversize_policy: oneOf(['split', 'reject']), shed_status: oneOf([503, 429]),
-    retry_after_seconds: intIn(0, 86400, 'an integer in 0..86400'),
-  },
-  runtime: {
-    execution_providers: 'custom',
-    // 0 lets ORT pick (one thread per physical core): fine alone, oversubscribed with N workers.
-    intra_op_threads: intIn(0, 1024, 'an integer in 0..1024 (0 = ORT decides)'),
-    inter_op_threads: intIn(0, 1024, 'an integer in 0..1024 (0 = ORT decides)'),
-    allow_spinning: BOOL, graph_optimization_level: oneOf(['disabled', 'basic', 'extended', 'all']),
-    provider_fallback: oneOf(['fail', 'cpu']),
-  },
-  warmup: { batch_sizes: { ...SIZE_LIST, expected: 'an array of distinct positive integers ([] = no warm-up)' } },
+  dynamic_batching: sectionOf('dynamic_batching'),
+  runtime: sectionOf('runtime'),
+  warmup: sectionOf('warmup'),
 } as const satisfies Record<string, Fields>;
 type SectionName = keyof typeof SECTION_FIELDS;
 export const TOP_FIELDS: Fields = {
-  name: NON_EMPTY_STRING, platform: oneOf(['onnxruntime_onnx']), max_batch_size: NON_NEG_INT,
+  name: NON_EMPTY_STRING, platform: oneOf(['onnxruntime_onnx']), max_batch_size: checkOf(BATCHING_SETTINGS.maxBatchSize),
   input: 'custom', output: 'custom', version_policy: 'custom',
   dynamic_batching: 'custom', runtime: 'custom', warmup: 'custom',
 };

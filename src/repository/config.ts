@@ -2,7 +2,7 @@
 // into a typed ModelConfig with every default filled. Pure: no IO (repository-scan.ts reads files).
 //
 // Layers, lowest precedence first; each is a partial config.json-shaped object (ModelConfigJson):
-//   1. built-in defaults (MODEL_DEFAULTS below)
+//   1. built-in defaults (MODEL_DEFAULTS below, from the settings tables in src/core/settings/)
 //   2. server-wide defaults from `infergate serve` options (--max-queue-delay-us, ...): they set
 //      the default for every model whose config.json does not say otherwise
 //   3. the model's own config.json: the model owner's word for that model
@@ -15,6 +15,7 @@
 //   `<source>: <key path> must be <expected> (got <value as JSON>)`
 //   `<source>: unknown key "<key path>" (did you mean "<key>"?)`
 import type { DataType } from '../core/types.js';
+import { BATCHING_SETTINGS, defaultsOf, RUNTIME_SETTINGS } from '../core/settings/index.js';
 import type { GraphOptimizationLevel, ProviderSpec, SessionOptions } from '../runtime/types.js';
 import {
   bad, closestName, ConfigError, has, mergeConfigLayers, SECTION_FIELDS, TOP_FIELDS, validateConfigLayer,
@@ -22,47 +23,11 @@ import {
 
 export { closestName, ConfigError, formatGot, isPlainObject, mergeConfigLayers, validateConfigLayer } from './config-validate.js';
 
-
-/**
- * Built-in defaults, in one place. Provisional starting points; the lead tunes them from
- * measurement on the target machine (bench/), so each says why it is where it starts.
- */
+/** Built-in defaults: the batching and runtime settings tables' (src/core/settings/), where
+ *  each row says why it is where it is. */
 export const MODEL_DEFAULTS = Object.freeze({
-  /** Without a config.json nothing says dim 0 is a batch dim; concatenating requests along a
-   *  dim that is not one would mix callers' data. So batching is opt-in (config or flag). */
-  maxBatchSize: 0,
-  /** Added wait bounded at a quarter of the 2 ms p99 target while letting batches fill at
-   *  thousands of req/s; only paid when no worker is idle (the batcher sends at once otherwise). */
-  maxQueueDelayUs: 500,
-  /** ~80 ms of backlog at 50k req/s: past that a fast 503 serves the caller better than a wait. */
-  maxQueueSize: 4096,
-  /** The memory bound: 262144 rows of FP32[128] (the ranker) hold 128 MiB of queued tensors. */
-  maxQueueRows: 262144,
-  /** No default deadline: clients send their own; a default would drop work they still wait for. */
-  defaultTimeoutUs: 0,
-  /** Interactive vs background traffic. */
-  priorityLevels: 2,
-  /** Untagged traffic is ordinary (the lowest level); priority 1 is an explicit "jump the queue".
-   *  Relative, not a number, so raising priority_levels keeps that meaning. ('highest' = 1:
-   *  untagged traffic first, background callers opt into lower levels.) */
-  defaultPriorityLevel: 'lowest' as 'lowest' | 'highest',
-  /** Triton's default: ordering costs head-of-line blocking. */
-  preserveOrdering: false,
-  /** A caller scoring 1,000 candidates must succeed even when the max batch is smaller. */
-  oversizePolicy: 'split' as const,
-  /** Triton's and KServe's answer to overload; 429 for clients that back off per caller. */
-  shedStatus: 503 as const,
-  retryAfterS: 1,
-  executionProviders: Object.freeze([{ name: 'cpu' as const }]),
-  /** Workers x intra-op threads must not exceed the cores: the batch is the unit of parallelism,
-   *  and on 2 cores one worker with one thread leaves a core for the uWS event loop. */
-  intraOpThreads: 1,
-  interOpThreads: 1,
-  /** Spinning ORT threads burn the core the event loop needs. */
-  allowSpinning: false,
-  graphOptimizationLevel: 'all' as const,
-  /** A GPU config silently running on CPU is an outage in disguise: fail loudly by default. */
-  providerFallback: 'fail' as const,
+  ...defaultsOf(BATCHING_SETTINGS),
+  ...defaultsOf(RUNTIME_SETTINGS),
   /** Triton's default version policy: serve the newest version only. */
   numVersions: 1,
 });

@@ -24,7 +24,7 @@ test('wrong types throw TypeError, out-of-range values RangeError, with the fiel
     [{ maxBatchSize: NaN }, TypeError, /batching\.maxBatchSize must be a non-negative integer/],
     [{ maxQueueSize: 0 }, RangeError, /batching\.maxQueueSize must be a positive integer/],
     [{ maxQueueRows: 10, maxBatchSize: 64 }, RangeError, /batching\.maxQueueRows must be >= maxBatchSize/],
-    [{ priorityLevels: 0 }, RangeError, /batching\.priorityLevels must be a positive integer/],
+    [{ priorityLevels: 0 }, RangeError, /^batching\.priorityLevels must be an integer in 1\.\.255$/],
     [{ defaultPriorityLevel: 3 }, RangeError, /batching\.defaultPriorityLevel must be between 1 and priorityLevels/],
     [{ preserveOrdering: 1 }, TypeError, /batching\.preserveOrdering must be a boolean/],
     [{ oversizePolicy: 'truncate' }, TypeError, /batching\.oversizePolicy must be 'split' or 'reject'/],
@@ -34,7 +34,8 @@ test('wrong types throw TypeError, out-of-range values RangeError, with the fiel
     [{ preferredBatchSizes: [0] }, RangeError, /batching\.preferredBatchSizes must be an array of positive integers/],
     [{ maxBatchSize: 16, preferredBatchSizes: [32] }, RangeError, /must each be <= maxBatchSize \(16\), got 32/],
     [{ maxBatchSize: 0, preferredBatchSizes: [4] }, RangeError, /must be empty when maxBatchSize is 0/],
-    [{ retryAfterS: -2 }, RangeError, /batching\.retryAfterS must be a non-negative integer/],
+    [{ retryAfterS: -2 }, RangeError, /^batching\.retryAfterS must be an integer in 0\.\.86400$/],
+    [{ retryAfterS: 86401 }, RangeError, /^batching\.retryAfterS must be an integer in 0\.\.86400$/],
     [{ maxQueueDelay: 5 }, TypeError, /batching\.maxQueueDelay is not a known option/],
   ];
   for (const [input, cls, re] of cases) {

@@ -32,3 +32,19 @@ test('recommend: most rows/s among feasible points; near-ties go to the lower p9
   assert.match(table, /<= best/);
   assert.equal(table.split('\n').length, 3);
 });
+
+test('the grid\'s axes are settings rows: serve\'s flags, the rows\' ranges, the default delay among the points', async () => {
+  const { parseAxisList, sweepAxes } = await import('../../bench/sweep/options.js');
+  const { BATCHING_SETTINGS, SERVER_SETTINGS } = await import('../../src/core/settings/index.js');
+  const { SERVE_OPTIONS } = await import('../../src/cli/options.js');
+  const axes = sweepAxes(4);
+  for (const a of axes) {
+    assert.ok(SERVE_OPTIONS.some((o) => o.flag === a.setting.flag), `--${a.setting.flag!} is a serve flag`);
+    for (const v of a.values) assert.deepEqual(parseAxisList(String(v), a.setting), [v]);
+  }
+  assert.deepEqual(axes.find((a) => a.field === 'workers')!.values, [1, 4]);
+  assert.ok(axes.find((a) => a.field === 'maxQueueDelaysUs')!.values.includes(BATCHING_SETTINGS.maxQueueDelayUs.default));
+  assert.deepEqual(parseAxisList('1, 8,', SERVER_SETTINGS.workers), [1, 8]);
+  assert.throws(() => parseAxisList('0,2', SERVER_SETTINGS.workers), /^RangeError: --workers must be a comma-separated list of integers in 1\.\.256 \(got "0,2"\)$/);
+  assert.throws(() => parseAxisList('', BATCHING_SETTINGS.maxQueueDelayUs), /--max-queue-delay-us must be/);
+});

@@ -1,0 +1,77 @@
+// Server-wide settings of `infergate serve`: the listener, the worker pool and the event loop's
+// spinning. None of them exists per model, so none has a config.json name.
+import { defineTable } from './types.js';
+
+/** One contiguous Buffer per body: anything past 2 GiB is never a sensible request. */
+const MAX_BODY_LIMIT = 2 * 1024 * 1024 * 1024;
+const UP_TO_A_MILLION = { type: 'int', min: 0, max: 1_000_000 } as const;
+
+export const SERVER_SETTINGS = defineTable('server', {
+  modelRepository: {
+    flag: 'model-repository', arg: 'DIR', kind: { type: 'path' }, default: undefined as string | undefined, defaultText: '(required)', unit: '',
+    help: 'Model repository: DIR/<model>/<version>/model.onnx, optional DIR/<model>/config.json.',
+  },
+  host: {
+    flag: 'host', arg: 'HOST', kind: { type: 'string' }, default: '127.0.0.1', unit: '',
+    help: 'Address to listen on (0.0.0.0 or :: for every interface).',
+  },
+  port: {
+    flag: 'port', arg: 'PORT', kind: { type: 'int', min: 0, max: 65535 }, default: 8000, unit: '',
+    help: 'HTTP and WebSocket port (0 = any free port).',
+  },
+  workers: {
+    flag: 'workers', kind: { type: 'int', min: 1, max: 256 }, default: undefined as number | undefined, defaultText: 'CPU cores', unit: 'threads', decision: '007',
+    help: 'Inference worker threads, each with its own ORT thread pool (see --intra-op-threads).',
+  },
+  spinUs: {
+    flag: 'spin-us', kind: UP_TO_A_MILLION, default: 0, unit: 'us', decision: '009',
+    help: 'After activity, poll instead of sleeping this long on the HTTP thread and in workers; only where cores are spare. 0 = never.',
+  },
+  spinInFlight: {
+    flag: 'spin-in-flight', kind: { type: 'bool' }, default: true, unit: '', decision: '005',
+    help: 'The HTTP thread polls instead of sleeping while a small batch (<= 64 rows) runs in a worker.',
+  },
+  inlineMaxRows: {
+    flag: 'inline-max-rows', kind: UP_TO_A_MILLION, default: 64, unit: 'rows', decision: '001',
+    help: 'Batches of at most N rows run on the HTTP thread, skipping the worker hop; larger ones go to the workers. 0 = always a worker.',
+  },
+  inlineMaxComputeUs: {
+    flag: 'inline-max-compute-us', kind: UP_TO_A_MILLION, default: 200, unit: 'us', decision: '001',
+    help: 'Models whose small batches take longer than this (moving average) never run on the HTTP thread.',
+  },
+  quietSpinUs: {
+    flag: 'quiet-spin-us', kind: UP_TO_A_MILLION, default: 500, unit: 'us', decision: '004',
+    help: 'After a batch ran on the HTTP thread, its event loop polls instead of sleeping this long; a worker batch ends it. 0 = never.',
+  },
+  idleSpinThreads: {
+    flag: 'idle-spin-threads', kind: { type: 'int', min: 0, max: 256 }, default: 1, defaultText: '1 (0 on 1 core or under a CPU quota)',
+    unit: 'threads', decision: '003',
+    help: 'SCHED_IDLE threads that keep the CPUs from halting while requests come one at a time; they sleep under load. 0 = none.',
+  },
+  idleSpinWindowUs: {
+    flag: 'idle-spin-window-us', kind: { type: 'int', min: 1, max: 10_000_000 }, default: 2000, unit: 'us', decision: '003',
+    help: 'How long the idle spinners spin after the last arrival (and stay asleep after two requests overlapped).',
+  },
+  maxBodyBytes: {
+    flag: 'max-body-bytes', kind: { type: 'bytes', min: 1, max: MAX_BODY_LIMIT }, default: 64 * 1024 * 1024, unit: 'bytes',
+    help: 'Largest request body (413 beyond); suffixes KiB, MiB, GiB. A 1,000-candidate ranker request is 0.5 MiB.',
+  },
+  modelControlMode: {
+    flag: 'model-control-mode', arg: 'MODE', kind: { type: 'enum', values: ['none', 'explicit'] }, default: 'none' as 'none' | 'explicit', unit: '',
+    help: 'none: load every model at start-up. explicit: also serve POST /v2/repository/{index,models/M/load,models/M/unload}.',
+  },
+  logLevel: {
+    flag: 'log-level', arg: 'LEVEL', kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error', 'silent'] },
+    default: 'info' as 'debug' | 'info' | 'warn' | 'error' | 'silent', unit: '',
+    help: 'Log verbosity.',
+  },
+  config: {
+    flag: 'config', kind: { type: 'path' }, default: undefined as string | undefined, unit: '', inFile: false,
+    help: 'JSON file of these options (camelCase or kebab-case keys).',
+  },
+  modelOverride: {
+    flag: 'model-override', kind: { type: 'model-override' }, default: undefined as string[] | undefined, unit: '',
+    help: 'Set a config.json key for one model, beating its config.json. Repeatable; in the environment separate entries with ";".',
+  },
+});
+
