@@ -46,6 +46,10 @@ export interface ServeConfig {
   idleSpinWindowUs: number;
   maxBodyBytes: number;
   modelControlMode: 'none' | 'explicit';
+  /** Versions loading at once; undefined = the repository manager's default (cores, >= 2). */
+  modelLoadThreads: number | undefined;
+  exitOnError: boolean;
+  strictReadiness: boolean;
   logLevel: LogLevel;
   /** Absolute path of the config file read, if any. */
   configFile: string | undefined;
@@ -150,6 +154,9 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
     idleSpinWindowUs: value('idleSpinWindowUs'),
     maxBodyBytes: value('maxBodyBytes'),
     modelControlMode: value('modelControlMode'),
+    modelLoadThreads: values.modelLoadThreads as number | undefined,
+    exitOnError: value('exitOnError'),
+    strictReadiness: value('strictReadiness'),
     logLevel: value('logLevel'),
     configFile,
     modelDefaults,

@@ -37,7 +37,9 @@ export function gatewayOptionsFrom(cfg: ServeConfig, log: Logger): GatewayOption
     },
     server: { host: cfg.host, port: cfg.port, maxBodyBytes: cfg.maxBodyBytes },
     log,
-    exitOnError: false,
+    exitOnError: cfg.exitOnError,
+    strictReadiness: cfg.strictReadiness,
+    ...(cfg.modelLoadThreads !== undefined ? { loadThreads: cfg.modelLoadThreads } : {}),
   };
 }
 

@@ -60,6 +60,19 @@ export const SERVER_SETTINGS = defineTable('server', {
     flag: 'model-control-mode', arg: 'MODE', kind: { type: 'enum', values: ['none', 'explicit'] }, default: 'none' as 'none' | 'explicit', unit: '',
     help: 'none: load every model at start-up. explicit: also serve POST /v2/repository/{index,models/M/load,models/M/unload}.',
   },
+  modelLoadThreads: {
+    flag: 'model-load-threads', kind: { type: 'int', min: 1, max: 256 }, default: undefined as number | undefined,
+    defaultText: 'CPU cores (at least 2)', unit: 'versions',
+    help: 'Model versions that load (open and warm up) at once, as Triton\'s --model-load-thread-count.',
+  },
+  exitOnError: {
+    flag: 'exit-on-error', kind: { type: 'bool' }, default: true, unit: '',
+    help: 'Exit non-zero at start-up when any model fails to load (Triton\'s default); false serves the models that loaded.',
+  },
+  strictReadiness: {
+    flag: 'strict-readiness', kind: { type: 'bool' }, default: false, unit: '',
+    help: 'Report ready only while every model is READY; by default one ready model makes the server ready.',
+  },
   logLevel: {
     flag: 'log-level', arg: 'LEVEL', kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error', 'silent'] },
     default: 'info' as 'debug' | 'info' | 'warn' | 'error' | 'silent', unit: '',
