@@ -62,3 +62,37 @@ export function createSystemClock(opts: SystemClockOptions = {}): Clock {
 }
 
 export const systemClock: Clock = createSystemClock();
+
+/** The batcher's one timer: armed for the wake time decide() asks for, re-armed only when a
+ *  sooner wake is needed; a stale later timer just fires, re-decides and re-arms. */
+export class WakeTimer {
+  readonly #clock: Clock;
+  readonly #onWake: () => void;
+  #handle: unknown = undefined;
+  #wakeUs = 0;
+
+  constructor(clock: Clock, onWake: () => void) {
+    this.#clock = clock;
+    this.#onWake = onWake;
+  }
+
+  /** Wakes at `wakeUs` at the latest; false when an armed timer already fires no later. */
+  arm(nowUs: number, wakeUs: number): boolean {
+    if (this.#handle !== undefined) {
+      if (this.#wakeUs <= wakeUs) return false;
+      this.#clock.clearTimer(this.#handle);
+    }
+    this.#wakeUs = wakeUs;
+    this.#handle = this.#clock.setTimer(() => {
+      this.#handle = undefined;
+      this.#onWake();
+    }, wakeUs - nowUs);
+    return true;
+  }
+
+  disarm(): void {
+    if (this.#handle === undefined) return;
+    this.#clock.clearTimer(this.#handle);
+    this.#handle = undefined;
+  }
+}

@@ -2,9 +2,8 @@
 // through an injected executor, and settles each request's promise exactly once.
 //
 // Event model (single-threaded, no locks): the batcher re-decides on submit(), poke() (a worker
-// freed up: wire the pool's "free" notification to it), a batch finishing, and its ONE timer.
-// The timer is armed for the wake time decide() asks for and re-armed only when a sooner wake is
-// needed; a stale later timer just fires, re-decides and re-arms.
+// freed up: wire the pool's "free" notification to it), a batch finishing, and its ONE timer
+// (WakeTimer, clock.ts: armed for the wake decide() asks for, re-armed only for a sooner one).
 //
 // Request lifecycle: admitted -> queued (1..P entries; P > 1 when split) -> dispatched -> settled.
 // Every path ends in settle(), which removes what is still queued, so a settled request never
@@ -14,15 +13,15 @@
 //
 // Tensor ownership: the payload stays owned by the caller; the batcher only hands it to the
 // executor inside a Batch, which must not keep it past the returned promise.
-import { err, InferError, type ErrorCode } from '../core/errors.js';
-import { joinOutputs, type OutputMap } from './assemble.js';
+import { err, type ErrorCode } from '../core/errors.js';
 import type { Batch, BatchEntry, BatchResult, DynamicBatcherDeps, ItemResult, PendingItem } from './batcher-types.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, WakeTimer, type Clock } from './clock.js';
 import { createCounters, observeBatchRows, type BatcherCounters, type RejectedCounters } from './counters.js';
 import { decide, type Decision, type SendReason } from './decide.js';
 import { resolveBatcherOptions, type BatcherOptions } from './options.js';
 import { BatchQueue } from './queue.js';
-import { deliver, OrderedDelivery, type Outcome, type Part, type Ticket } from './tickets.js';
+import { checkItem } from './admission.js';
+import { completePart, createTicket, deliver, OrderedDelivery, partResult, type Outcome, type Part, type Ticket } from './tickets.js';
 
 export type { Batch, BatchEntry, BatchResult, DynamicBatcherDeps, ItemResult, PendingItem } from './batcher-types.js';
 
@@ -38,8 +37,7 @@ export class DynamicBatcher<T> {
   #deferred = false;
   readonly #tickets = new WeakMap<PendingItem<T>, Ticket<T>>();
   readonly #ordered: OrderedDelivery<T> | undefined;
-  #timer: unknown = undefined;
-  #timerWakeUs = 0;
+  readonly #timer: WakeTimer;
   #pumping = false;
   #repump = false;
   #inFlight = 0;
@@ -54,6 +52,7 @@ export class DynamicBatcher<T> {
     this.counters = createCounters(this.options.maxBatchSize);
     this.#queue = new BatchQueue<Part<T>>(this.options);
     this.#clock = deps.clock ?? systemClock;
+    this.#timer = new WakeTimer(this.#clock, () => this.#pump());
     this.#execute = deps.execute;
     this.#idleWorkers = deps.idleWorkers;
     this.#inlineMaxRows = deps.inlineMaxRows;
@@ -68,32 +67,15 @@ export class DynamicBatcher<T> {
     const c = this.counters;
     if (this.#closed) return this.#refuse('IG_SHUTTING_DOWN', 'the model is shutting down; no new requests are accepted');
     if (this.#tickets.has(item)) return this.#refuse('IG_BAD_REQUEST', 'this request object is already queued');
-    const rows = item.rows;
-    if (!Number.isSafeInteger(rows) || rows < 0) return this.#refuse('IG_BAD_REQUEST', `batch dimension ${String(rows)} is not a non-negative integer`);
-    const priority = item.priority ?? 0;
-    if (!Number.isInteger(priority) || priority < 0 || priority > o.priorityLevels) {
-      return this.#refuse('IG_BAD_REQUEST', `priority ${String(priority)} is outside 0..${o.priorityLevels} (1 is the highest)`);
-    }
-    if (item.signal?.aborted === true) {
-      c.cancelled++;
-      return Promise.reject(err('IG_CANCELLED', 'the request was cancelled before it was queued'));
-    }
     const nowUs = this.#clock.nowUs();
-    const deadlineUs = item.deadlineUs !== undefined && item.deadlineUs > 0
-      ? item.deadlineUs
-      : o.defaultTimeoutUs > 0 ? nowUs + o.defaultTimeoutUs : 0;
-    if (deadlineUs > 0 && deadlineUs <= nowUs) {
-      c.expired++;
-      return Promise.reject(err('IG_DEADLINE_EXCEEDED', 'the request deadline passed before it was queued'));
+    const v = checkItem(item, o, nowUs);
+    if (!v.ok) {
+      if (v.code === 'IG_CANCELLED') c.cancelled++;
+      else if (v.code === 'IG_DEADLINE_EXCEEDED') c.expired++;
+      else this.#countRejected(v.code);
+      return Promise.reject(err(v.code, v.message));
     }
-    const max = o.maxBatchSize;
-    let partCount = 1;
-    if (max > 0 && rows > max) {
-      if (o.oversizePolicy === 'reject') {
-        return this.#refuse('IG_BATCH_TOO_LARGE', `request has ${rows} rows; this model's max batch size is ${max}`);
-      }
-      partCount = Math.ceil(rows / max);
-    }
+    const { rows, partCount, deadlineUs, level } = v;
     const admission = this.#queue.checkAdmission(partCount, rows);
     if (!admission.admitted) {
       this.#countRejected(admission.error.code);
@@ -101,22 +83,8 @@ export class DynamicBatcher<T> {
     }
 
     const signature = item.unbatchable === true || rows === 0 ? `\u0000solo:${++this.#soloId}` : item.signature;
-    const level = (priority === 0 ? o.defaultPriorityLevel : priority) - 1;
-    let resolve!: (r: ItemResult) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<ItemResult>((res, rej) => { resolve = res; reject = rej; });
-    const ticket: Ticket<T> = {
-      item, parts: [], outputs: new Array<OutputMap | undefined>(partCount), resolve, reject,
-      remaining: partCount, dispatchedUs: 0, computeUs: 0, batchRows: 0, settled: false,
-      outcome: undefined, onAbort: undefined,
-    };
-    for (let i = 0; i < partCount; i++) {
-      const rowStart = i * max;
-      const partRows = partCount === 1 ? rows : Math.min(max, rows - rowStart);
-      const part: Part<T> = { ticket, index: i, rowStart, rows: partRows, signature, enqueuedUs: nowUs, deadlineUs, level, node: null };
-      part.node = this.#queue.push(part);
-      ticket.parts.push(part);
-    }
+    const { ticket, promise } = createTicket(item, { rows, partCount, maxBatchSize: o.maxBatchSize, signature, nowUs, deadlineUs, level },
+      (part) => this.#queue.push(part));
     c.admitted++;
     this.#tickets.set(item, ticket);
     this.#ordered?.admit(ticket);
@@ -165,8 +133,6 @@ export class DynamicBatcher<T> {
     return this.#closed;
   }
 
-  // --- internals ---
-
   #refuse(code: ErrorCode & keyof RejectedCounters, message: string): Promise<never> {
     this.#countRejected(code);
     return Promise.reject(err(code, message));
@@ -214,8 +180,9 @@ export class DynamicBatcher<T> {
             this.#dispatch(d.requests, d.reason, nowUs);
             continue;
           }
-          if (d.action === 'wait') this.#arm(nowUs, nowUs + d.waitUs);
-          else this.#disarm();
+          if (d.action === 'wait') {
+            if (this.#timer.arm(nowUs, nowUs + d.waitUs)) this.counters.timerArms++;
+          } else this.#timer.disarm();
           break;
         }
       } while (this.#repump);
@@ -224,25 +191,6 @@ export class DynamicBatcher<T> {
       this.#syncDepth();
     }
     this.#checkDrained();
-  }
-
-  #arm(nowUs: number, wakeUs: number): void {
-    if (this.#timer !== undefined) {
-      if (this.#timerWakeUs <= wakeUs) return; // fires no later than needed: re-decides then
-      this.#clock.clearTimer(this.#timer);
-    }
-    this.#timerWakeUs = wakeUs;
-    this.counters.timerArms++;
-    this.#timer = this.#clock.setTimer(() => {
-      this.#timer = undefined;
-      this.#pump();
-    }, wakeUs - nowUs);
-  }
-
-  #disarm(): void {
-    if (this.#timer === undefined) return;
-    this.#clock.clearTimer(this.#timer);
-    this.#timer = undefined;
   }
 
   #expire(p: Part<T>, nowUs: number): void {
@@ -307,44 +255,17 @@ export class DynamicBatcher<T> {
       const p = parts[i]!;
       const t = p.ticket;
       if (t.settled) continue;
-      let e = error;
-      const slot = e === undefined ? res!.outputs[i] : undefined;
-      if (slot instanceof InferError) e = slot;
-      const out: OutputMap | undefined = slot instanceof InferError ? undefined : slot;
-      if (e === undefined && (out === undefined || out === null || typeof out !== 'object')) {
-        e = err('IG_INFERENCE_FAILED', `executor returned no outputs for batch entry ${i}`);
-      } else if (out !== undefined && this.options.maxBatchSize > 0) {
-        // Without batching (maxBatchSize 0) shapes are the model's own: no batch dim to check.
-        for (const [name, tensor] of Object.entries(out)) {
-          if (tensor.shape[0] !== p.rows) {
-            e = err('IG_INFERENCE_FAILED', `output "${name}" has ${String(tensor.shape[0])} rows for a request part of ${p.rows}`);
-            break;
-          }
-        }
-      }
-      if (e !== undefined) {
+      const r = partResult(res, error, i, p.rows, this.options.maxBatchSize > 0);
+      if (!r.ok) {
         c.failed++;
-        const ie = e instanceof InferError ? e : err('IG_INFERENCE_FAILED', e instanceof Error ? e.message : String(e), { cause: e });
-        this.#settle(t, { ok: false, error: ie });
+        this.#settle(t, { ok: false, error: r.error });
         continue;
       }
-      t.outputs[p.index] = out;
-      t.computeUs = Math.max(t.computeUs, computeUs);
-      t.batchRows = Math.max(t.batchRows, batch.rows);
-      if (--t.remaining > 0) continue;
-      let outputs: OutputMap;
-      try {
-        outputs = joinOutputs(t.outputs as OutputMap[]);
-      } catch (je) {
-        c.failed++;
-        this.#settle(t, { ok: false, error: je });
-        continue;
-      }
-      c.completed++;
-      this.#settle(t, {
-        ok: true,
-        value: { outputs, queueUs: t.dispatchedUs - p.enqueuedUs, computeUs: t.computeUs, batchRows: t.batchRows, runs: t.parts.length },
-      });
+      const outcome = completePart(p, r.out, computeUs, batch.rows);
+      if (outcome === undefined) continue; // other parts still running
+      if (outcome.ok) c.completed++;
+      else c.failed++;
+      this.#settle(t, outcome);
     }
     this.#pump(); // capacity freed
   }
@@ -372,7 +293,7 @@ export class DynamicBatcher<T> {
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     this.#draining = 0;
-    this.#disarm();
+    this.#timer.disarm();
     for (const w of waiters) w();
   }
 }
