@@ -16,12 +16,17 @@
 //   `<source>: unknown key "<key path>" (did you mean "<key>"?)`
 import type { DataType } from '../core/types.js';
 import { BATCHING_SETTINGS, defaultsOf, RUNTIME_SETTINGS } from '../core/settings/index.js';
-import type { GraphOptimizationLevel, ProviderSpec, SessionOptions } from '../runtime/types.js';
+import type { ProviderSpec } from '../runtime/types.js';
+import type {
+  ModelConfig, ModelConfigJson, ProviderConfigJson, TensorConfig, TensorConfigJson, VersionPolicy, VersionPolicyJson,
+} from './config-types.js';
+import { toWarmupSamples, warmupSampleJson } from './warmup-config.js';
 import {
   bad, closestName, ConfigError, has, mergeConfigLayers, SECTION_FIELDS, TOP_FIELDS, validateConfigLayer,
 } from './config-validate.js';
 
 export { closestName, ConfigError, formatGot, isPlainObject, mergeConfigLayers, validateConfigLayer } from './config-validate.js';
+export type * from './config-types.js';
 
 /** Built-in defaults: the batching and runtime settings tables' (src/core/settings/), where
  *  each row says why it is where it is. */
@@ -31,99 +36,6 @@ export const MODEL_DEFAULTS = Object.freeze({
   /** Triton's default version policy: serve the newest version only. */
   numVersions: 1,
 });
-
-// ---------------------------------------------------------------------------------------------
-// Typed result
-
-export type VersionPolicy =
-  | { kind: 'latest'; numVersions: number }
-  | { kind: 'all' }
-  | { kind: 'specific'; versions: number[] };
-
-export interface TensorConfig {
-  name: string;
-  datatype: DataType;
-  /** Without the batch dim when maxBatchSize > 0; -1 = dynamic. */
-  dims: number[];
-}
-
-/** Field names match src/batching/options.ts BatcherOptions (minus maxBatchSize, kept top level). */
-export interface BatchingConfig {
-  maxQueueDelayUs: number;
-  /** Ascending, distinct, each in 1..maxBatchSize; empty when maxBatchSize is 0. */
-  preferredBatchSizes: number[];
-  maxQueueSize: number;
-  maxQueueRows: number;
-  defaultTimeoutUs: number;
-  priorityLevels: number;
-  /** 1..priorityLevels (1 is the highest priority). */
-  defaultPriorityLevel: number;
-  preserveOrdering: boolean;
-  oversizePolicy: 'split' | 'reject';
-  shedStatus: 503 | 429;
-  retryAfterS: number;
-}
-
-/** SessionOptions with every field filled. */
-export type RuntimeConfig = Required<SessionOptions>;
-
-export interface WarmupConfig {
-  /** Batch sizes run before the model reports ready. Default: 1, the preferred sizes and
-   *  maxBatchSize (the smallest, the targets and the largest shape the batcher forms; on
-   *  TensorRT these are the optimization profile's corners). Empty when maxBatchSize is 0:
-   *  without batching the shapes are the callers' own, so there is no set to warm. */
-  batchSizes: number[];
-}
-
-export interface ModelConfig {
-  name: string;
-  platform: 'onnxruntime_onnx';
-  /** 0 = no batching: request shapes go to the model as they are. */
-  maxBatchSize: number;
-  /** Absent: read from the ONNX file. */
-  inputs?: TensorConfig[];
-  outputs?: TensorConfig[];
-  versionPolicy: VersionPolicy;
-  batching: BatchingConfig;
-  runtime: RuntimeConfig;
-  warmup: WarmupConfig;
-}
-
-// ---------------------------------------------------------------------------------------------
-// config.json shape (after validateConfigLayer: integers are numbers, datatypes KServe names)
-
-export interface TensorConfigJson { name: string; data_type: string; dims: number[] }
-export interface ProviderConfigJson {
-  name: 'cpu' | 'cuda' | 'tensorrt';
-  device_id?: number;
-  fp16?: boolean;
-  engine_cache_dir?: string;
-  options?: Record<string, string>;
-}
-export type VersionPolicyJson =
-  | { latest: { num_versions?: number } }
-  | { all: Record<string, never> }
-  | { specific: { versions: number[] } };
-export interface ModelConfigJson {
-  name?: string;
-  platform?: 'onnxruntime_onnx';
-  max_batch_size?: number;
-  input?: TensorConfigJson[];
-  output?: TensorConfigJson[];
-  version_policy?: VersionPolicyJson;
-  dynamic_batching?: {
-    max_queue_delay_microseconds?: number; preferred_batch_size?: number[]; max_queue_size?: number;
-    max_queue_rows?: number; default_timeout_microseconds?: number; priority_levels?: number;
-    default_priority_level?: number; preserve_ordering?: boolean; oversize_policy?: 'split' | 'reject';
-    shed_status?: 503 | 429; retry_after_seconds?: number;
-  };
-  runtime?: {
-    execution_providers?: ProviderConfigJson[]; intra_op_threads?: number; inter_op_threads?: number;
-    allow_spinning?: boolean; graph_optimization_level?: GraphOptimizationLevel;
-    provider_fallback?: 'fail' | 'cpu';
-  };
-  warmup?: { batch_sizes?: number[] };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Defaults and cross-field rules
@@ -201,7 +113,7 @@ function build(j: ModelConfigJson, modelName: string, src: string): ModelConfig 
       graphOptimizationLevel: rt.graph_optimization_level ?? D.graphOptimizationLevel,
       providerFallback: rt.provider_fallback ?? D.providerFallback,
     },
-    warmup: { batchSizes: [...warmup] },
+    warmup: { batchSizes: [...warmup], samples: toWarmupSamples(j.model_warmup, maxBatchSize, src) },
   };
   if (j.input !== undefined) cfg.inputs = j.input.map(toTensorConfig);
   if (j.output !== undefined) cfg.outputs = j.output.map(toTensorConfig);
@@ -301,6 +213,7 @@ export function toConfigJson(cfg: ModelConfig): ModelConfigJson {
   if (cfg.outputs !== undefined) out.output = tensors(cfg.outputs);
   const derived = defaultWarmupBatchSizes(cfg.maxBatchSize, b.preferredBatchSizes);
   if (derived.join() !== cfg.warmup.batchSizes.join()) out.warmup = { batch_sizes: [...cfg.warmup.batchSizes] };
+  if (cfg.warmup.samples.length > 0) out.model_warmup = cfg.warmup.samples.map(warmupSampleJson);
   return out;
 }
 

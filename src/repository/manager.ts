@@ -1,172 +1,30 @@
-// The core service behind every transport: the model repository as loaded in this process.
-// Owns model lifecycle (load at start-up, explicit load/unload/reload, drain), version
-// resolution, deadlines, and request accounting. Implements InferenceService for the server.
-//
-// Lifecycle under traffic. A model that is in the repository is never answered 404: while its
-// first load runs, or after an unload, requests get 503 IG_MODEL_NOT_READY with Retry-After. A
-// reload builds and warms the new versions while the old ones keep serving; traffic moves in
-// one synchronous swap once the new ones are READY, and the old ones are unloaded after their
-// queued and running requests finish (ModelVersion.unload). A reload that fails keeps the old
-// versions serving. Loads run at most `loadThreads` versions at a time (load-limiter.ts).
-import { availableParallelism } from 'node:os';
+// The core service behind every transport: the model repository (lifecycle.ts) plus what a
+// request needs of it: readiness, metadata, configuration and statistics, inference with its
+// deadline and accounting, and the metrics text. Implements InferenceService for the server.
 import { performance } from 'node:perf_hooks';
 import { err, toInferError } from '../core/errors.js';
 import type { InferRequest, InferResponse } from '../core/types.js';
-import { SabPool } from '../batching/index.js';
-import type { ExecutionPolicy } from '../pool/execution-policy.js';
-import { createGatewayMetrics, type GatewayMetrics } from '../observability/gateway-metrics.js';
-import type { InferenceService, InferOptions, ModelMetadata, ModelStatistics, RepositoryEntry, WireStage } from '../core/service.js';
-import { ConfigError } from './config.js';
+import type { InferenceService, InferOptions, ModelMetadata, ModelStatistics, WireStage } from '../core/service.js';
 import { effectiveConfigJson } from './effective-config.js';
-import { LoadLimiter } from './load-limiter.js';
-import { scanModel, scanRepository, type ScanOptions, type ScannedModel } from './scan.js';
-import { ModelVersion } from './model-version.js';
+import { ModelRepository, type ManagerOptions } from './lifecycle.js';
+import type { ModelVersion } from './model-version.js';
+
+export type { ManagerLog, ManagerOptions, StartSummary } from './lifecycle.js';
 
 export const SERVER_NAME = 'infergate';
 export const SERVER_VERSION = '0.1.0';
 
-export interface ManagerLog {
-  info(line: string): void;
-  warn(line: string): void;
-  error(line: string): void;
-}
-
-export interface ManagerOptions {
-  repository: string;
-  pool: ExecutionPolicy;
-  scan?: ScanOptions;
-  modelControlMode: 'none' | 'explicit';
-  /** Versions loading at once (default: the CPU cores, at least 2). */
-  loadThreads?: number;
-  /** Ready only while every model in the repository is READY (default: at least one is). */
-  strictReadiness?: boolean;
-  metrics?: GatewayMetrics;
-  log?: ManagerLog;
-}
-
-/** What start-up loaded: every model by name, with the reason for each that failed. */
-export interface StartSummary {
-  ready: string[];
-  failed: { name: string; reason: string }[];
-}
-
-interface ModelEntry {
-  name: string;
-  /** Why the model cannot serve (bad config, failed load, unloaded); undefined while it can. */
-  error: string | undefined;
-  /** The versions serving traffic (replaced whole by a reload). */
-  versions: Map<string, ModelVersion>;
-  /** Set while a load or reload of this model runs. */
-  loading: Promise<void> | undefined;
-}
-
-const NO_LOG: ManagerLog = { info() {}, warn() {}, error() {} };
-
-export class ModelManager implements InferenceService {
-  readonly metrics: GatewayMetrics;
-  readonly #opts: ManagerOptions;
-  readonly #log: ManagerLog;
-  readonly #models = new Map<string, ModelEntry>();
-  readonly #sabPool = new SabPool();
-  readonly #limiter: LoadLimiter;
-  #generation = 0;
-  #started = false;
-  #draining = false;
+export class ModelManager extends ModelRepository implements InferenceService {
   readonly repository: InferenceService['repository'];
 
   constructor(opts: ManagerOptions) {
-    this.#opts = opts;
-    this.#log = opts.log ?? NO_LOG;
-    this.#limiter = new LoadLimiter(opts.loadThreads ?? Math.max(2, availableParallelism()));
-    this.metrics = opts.metrics ?? createGatewayMetrics();
+    super(opts);
     this.metrics.inFlightBatches.collect({}, () => opts.pool.inFlight);
     this.metrics.idleSpinSeconds.collect({}, () => opts.pool.idleSpinStats().spinSeconds);
     this.metrics.idleSpinThreads.collect({}, () => opts.pool.idleSpinStats().threads);
     this.repository = opts.modelControlMode === 'explicit'
       ? { load: (n) => this.loadModel(n), unload: (n) => this.unloadModel(n) }
       : undefined;
-  }
-
-  /** Scans the repository and loads every model. Failures are logged and summarised, never
-   *  thrown; only an unreadable repository or an override naming no model rejects. */
-  async start(): Promise<StartSummary> {
-    const scan = await scanRepository(this.#opts.repository, this.#opts.scan);
-    // A typo in an override must not be silently ignored: refuse to start.
-    if (scan.unusedOverrides.length > 0) {
-      throw new ConfigError(`--model-override names no model directory in ${scan.repository}: ${scan.unusedOverrides.join(', ')}`);
-    }
-    if (scan.models.length === 0) {
-      this.#log.warn(`the model repository ${scan.repository} holds no model directory (expected ${scan.repository}/<model>/<version>/model.onnx): nothing to serve, and not ready`);
-    }
-    await Promise.all(scan.models.map((m) => this.#install(m)));
-    this.#started = true;
-    const summary: StartSummary = { ready: [], failed: [] };
-    for (const e of this.#models.values()) {
-      if (e.error === undefined && [...e.versions.values()].every((h) => h.state === 'READY')) summary.ready.push(e.name);
-      else summary.failed.push({ name: e.name, reason: this.#reasonOf(e) });
-    }
-    return summary;
-  }
-
-  #reasonOf(e: ModelEntry): string {
-    if (e.error !== undefined) return e.error;
-    return [...e.versions.values()].filter((h) => h.state !== 'READY').map((h) => `version ${h.version}: ${h.error ?? h.state}`).join('; ');
-  }
-
-  /** Loads (or reloads) one scanned model; resolves when it is done, whatever the outcome. */
-  #install(m: ScannedModel): Promise<void> {
-    let entry = this.#models.get(m.name);
-    if (!entry) {
-      entry = { name: m.name, error: undefined, versions: new Map(), loading: undefined };
-      this.#models.set(m.name, entry);
-    }
-    const e = entry;
-    // Loads of one model are serialised: a reload waits for the load before it.
-    const run = (e.loading ?? Promise.resolve()).catch(() => {}).then(() => this.#installNow(e, m));
-    const tracked = run.finally(() => {
-      if (e.loading === tracked) e.loading = undefined;
-    });
-    e.loading = tracked;
-    return tracked;
-  }
-
-  async #installNow(entry: ModelEntry, m: ScannedModel): Promise<void> {
-    const hadVersions = entry.versions.size > 0;
-    if ('error' in m) {
-      this.#log.error(`model ${m.name}: not loaded: ${m.error}`);
-      if (!hadVersions) entry.error = m.error;
-      return;
-    }
-    for (const w of m.warnings) this.#log.warn(`model ${m.name}: ${w}`);
-    const startMs = performance.now();
-    const fresh = new Map<string, ModelVersion>();
-    for (const v of m.versions) {
-      fresh.set(String(v.version), new ModelVersion(m.name, String(v.version), v.path, m.config, ++this.#generation,
-        { pool: this.#opts.pool, metrics: this.metrics, sabPool: this.#sabPool }));
-    }
-    await Promise.all([...fresh.values()].map((h) => this.#limiter.run(() => h.load())));
-    const ms = Math.round(performance.now() - startMs);
-    const failed = [...fresh.values()].filter((h) => h.state !== 'READY');
-    for (const h of fresh.values()) {
-      if (h.warmupWarning !== undefined) this.#log.warn(`model ${h.name} version ${h.version}: ${h.warmupWarning}`);
-      if (h.state === 'READY') {
-        const d = h.description;
-        this.#log.info(`model ${h.name} version ${h.version}: ready in ${ms} ms (providers: ${d?.providers.join(',')}${d?.fallbackReason ? `; fallback: ${d.fallbackReason}` : ''})`);
-      } else {
-        this.#log.error(`model ${h.name} version ${h.version}: load failed: ${h.error}`);
-      }
-    }
-    if (failed.length === fresh.size && hadVersions) {
-      // Nothing new could serve: the old versions keep serving.
-      this.#log.error(`model ${m.name}: reload failed; the versions loaded before keep serving`);
-      await Promise.all(failed.map((h) => h.unload()));
-      throw err('IG_MODEL_LOAD_FAILED', `model "${m.name}": ${failed.map((h) => `version ${h.version}: ${h.error}`).join('; ')}`);
-    }
-    // The swap: one synchronous step, so every request resolves to either the old or the new set.
-    const previous = entry.versions;
-    entry.versions = fresh;
-    entry.error = undefined;
-    await Promise.all([...previous.values()].map((h) => h.unload()));
   }
 
   isLive(): boolean {
@@ -178,13 +36,13 @@ export class ModelManager implements InferenceService {
    *  does not make the server unready (its own ready endpoint says so), so that one bad model
    *  file never takes healthy ones out of a load balancer. */
   isReady(): boolean {
-    if (!this.#started || this.#draining) return false;
+    if (!this.started || this.draining) return false;
     let any = false;
-    for (const e of this.#models.values()) {
+    for (const e of this.models.values()) {
       let ready = false;
       for (const h of e.versions.values()) if (h.state === 'READY') ready = true;
       if (ready) any = true;
-      else if (this.#opts.strictReadiness === true) return false;
+      else if (this.opts.strictReadiness === true) return false;
     }
     return any;
   }
@@ -199,7 +57,7 @@ export class ModelManager implements InferenceService {
   }
 
   checkModel(name: string, version: string): void {
-    const entry = this.#models.get(name);
+    const entry = this.models.get(name);
     if (!entry) throw err('IG_MODEL_NOT_FOUND', `unknown model "${name}"`);
     if (version !== '' && entry.versions.size > 0 && !entry.versions.has(version)) {
       throw err('IG_VERSION_NOT_FOUND', `model "${name}" has no version "${version}" (versions: ${[...entry.versions.keys()].join(', ')})`);
@@ -207,51 +65,31 @@ export class ModelManager implements InferenceService {
   }
 
   modelConfig(name: string, version: string): Record<string, unknown> {
-    const h = this.#resolve(name, version);
+    const h = this.resolve(name, version);
     return effectiveConfigJson(h.config, h.state === 'READY' ? { inputs: h.inputs, outputs: h.outputs } : undefined);
   }
 
   modelStatistics(name: string, version: string): { model_stats: ModelStatistics[] } {
     let hosts: ModelVersion[];
     // Every model: the versions that serve (as Triton lists its loaded models).
-    if (name === '') hosts = [...this.#models.values()].flatMap((e) => [...e.versions.values()]).filter((h) => h.state === 'READY');
+    if (name === '') hosts = [...this.models.values()].flatMap((e) => [...e.versions.values()]).filter((h) => h.state === 'READY');
     else if (version === '') {
       this.checkModel(name, '');
-      hosts = [...this.#models.get(name)!.versions.values()];
-    } else hosts = [this.#resolve(name, version)];
+      hosts = [...this.models.get(name)!.versions.values()];
+    } else hosts = [this.resolve(name, version)];
     return { model_stats: hosts.map((h) => h.stats.render(h.name, h.version)) };
   }
 
-  #resolve(name: string, version: string): ModelVersion {
-    const entry = this.#models.get(name);
-    if (!entry) throw err('IG_MODEL_NOT_FOUND', `unknown model "${name}"`);
-    if (entry.versions.size === 0) {
-      const why = entry.error ?? (entry.loading ? 'loading' : 'not loaded');
-      throw err('IG_MODEL_NOT_READY', `model "${name}" is not available: ${why}`, { retryAfterS: 1 });
-    }
-    if (version !== '') {
-      const h = entry.versions.get(version);
-      if (!h) throw err('IG_VERSION_NOT_FOUND', `model "${name}" has no version "${version}" (versions: ${[...entry.versions.keys()].join(', ') || 'none'})`);
-      return h;
-    }
-    let best: ModelVersion | undefined;
-    for (const h of entry.versions.values()) {
-      if (!best || (h.state === 'READY' && best.state !== 'READY') ||
-        ((h.state === 'READY') === (best.state === 'READY') && Number(h.version) > Number(best.version))) best = h;
-    }
-    return best!;
-  }
-
   modelMetadata(name: string, version: string): ModelMetadata {
-    const h = this.#resolve(name, version);
+    const h = this.resolve(name, version);
     if (h.state !== 'READY') throw err('IG_MODEL_NOT_READY', `model "${name}" version ${h.version} is not ready: ${h.error ?? h.state}`, { retryAfterS: 1 });
-    const entry = this.#models.get(name)!;
+    const entry = this.models.get(name)!;
     return { name, versions: [...entry.versions.keys()], platform: 'onnxruntime_onnx', inputs: h.inputs, outputs: h.outputs };
   }
 
   modelReady(name: string, version: string): boolean {
     try {
-      return this.#resolve(name, version).state === 'READY';
+      return this.resolve(name, version).state === 'READY';
     } catch (e) {
       const ie = toInferError(e);
       if (ie.code === 'IG_MODEL_NOT_READY') return false;
@@ -263,8 +101,8 @@ export class ModelManager implements InferenceService {
     let labels: Readonly<{ model: string; version: string }> = { model: req.modelName, version: req.modelVersion };
     let host: ModelVersion | undefined;
     try {
-      if (this.#draining) throw err('IG_SHUTTING_DOWN', 'the server is shutting down', { retryAfterS: 1 });
-      host = this.#resolve(req.modelName, req.modelVersion);
+      if (this.draining) throw err('IG_SHUTTING_DOWN', 'the server is shutting down', { retryAfterS: 1 });
+      host = this.resolve(req.modelName, req.modelVersion);
       labels = host.labels;
       const timeoutUs = req.timeoutUs > 0 ? req.timeoutUs : opts.headerTimeoutUs ?? 0;
       const deadlineUs = timeoutUs > 0 ? opts.arrivalMs * 1000 + timeoutUs : 0;
@@ -282,47 +120,6 @@ export class ModelManager implements InferenceService {
     }
   }
 
-  async repositoryIndex(): Promise<RepositoryEntry[]> {
-    const scan = await scanRepository(this.#opts.repository, this.#opts.scan);
-    const out: RepositoryEntry[] = [];
-    for (const m of scan.models) {
-      const entry = this.#models.get(m.name);
-      if (!entry || entry.versions.size === 0) {
-        const state = entry?.loading ? 'LOADING' : 'UNAVAILABLE';
-        out.push({ name: m.name, state, reason: entry?.error ?? ('error' in m ? m.error : entry?.loading ? 'loading' : 'not loaded') });
-        continue;
-      }
-      for (const h of entry.versions.values()) {
-        out.push({ name: m.name, version: h.version, state: h.state, ...(h.error ? { reason: h.error } : {}) });
-      }
-    }
-    return out;
-  }
-
-  /** Loads a model, or reloads it when loaded (its old versions serve until the new are READY). */
-  async loadModel(name: string): Promise<void> {
-    if (this.#draining) throw err('IG_SHUTTING_DOWN', 'the server is shutting down', { retryAfterS: 1 });
-    const m = await scanModel(this.#opts.repository, name, this.#opts.scan);
-    await this.#install(m);
-    const entry = this.#models.get(name)!;
-    if (entry.error !== undefined) throw err('IG_MODEL_LOAD_FAILED', `model "${name}": ${entry.error}`);
-    const failed = [...entry.versions.values()].filter((h) => h.state !== 'READY');
-    if (failed.length > 0) throw err('IG_MODEL_LOAD_FAILED', `model "${name}": ${failed.map((h) => `version ${h.version}: ${h.error}`).join('; ')}`);
-  }
-
-  /** Unloads every version after its in-flight work. The model stays known: requests for it get
-   *  503 with Retry-After (it is still in the repository), never 404. */
-  async unloadModel(name: string): Promise<void> {
-    const entry = this.#models.get(name);
-    if (!entry) throw err('IG_MODEL_NOT_FOUND', `unknown model "${name}"`);
-    await entry.loading?.catch(() => {});
-    const previous = entry.versions;
-    entry.versions = new Map();
-    entry.error = 'unloaded';
-    await Promise.all([...previous.values()].map((h) => h.unload()));
-    this.#log.info(`model ${name}: unloaded`);
-  }
-
   observeWire(stage: WireStage, format: string, us: number): void {
     const m = stage === 'read' ? this.metrics.bodyReadDuration : stage === 'decode' ? this.metrics.decodeDuration : this.metrics.encodeDuration;
     m.observe(wireLabels(format), us);
@@ -330,23 +127,6 @@ export class ModelManager implements InferenceService {
 
   metricsText(): string {
     return this.metrics.registry.render();
-  }
-
-  /** Graceful shutdown: report not ready, refuse new work, finish what is queued and running. */
-  async drain(): Promise<void> {
-    this.#draining = true;
-    const all = [...this.#models.values()].flatMap((e) => [...e.versions.values()]);
-    await Promise.all(all.map((h) => h.unload()));
-  }
-
-  /** Names of the models with a READY version (for the start-up hint and tests). */
-  readyModels(): string[] {
-    return [...this.#models.values()].filter((e) => [...e.versions.values()].some((h) => h.state === 'READY')).map((e) => e.name);
-  }
-
-  /** For tests and diagnostics. */
-  host(name: string, version = ''): ModelVersion {
-    return this.#resolve(name, version);
   }
 }
 

@@ -18,6 +18,8 @@ import { toTaskTensor } from '../pipeline/task-tensors.js';
 import type { ModelConfig } from './config.js';
 import { buildMetadata } from './metadata.js';
 import { defaultWarmupPlan, type WarmupPlan } from './warmup.js';
+import { configuredWarmupPlan } from './warmup-samples.js';
+import { dirname } from 'node:path';
 import { ModelStats } from '../pipeline/model-stats.js';
 
 export type VersionState = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
@@ -78,9 +80,12 @@ export class ModelVersion {
         name: this.name, version: this.version, ref: this.#ref, inputs: this.inputs, outputs: this.outputs,
         maxBatchSize: this.config.maxBatchSize, batching: this.config.batching,
       }, { executor: pool, metrics, sabPool, stats: this.stats });
-      const plan = warmup ?? defaultWarmupPlan(this.inputs, this.config.maxBatchSize, this.config.warmup.batchSizes);
+      const w = this.config.warmup;
+      const plan = warmup ?? (w.samples.length > 0
+        ? configuredWarmupPlan(w.samples, this.inputs, this.config.maxBatchSize, dirname(dirname(this.path)))
+        : defaultWarmupPlan(this.inputs, this.config.maxBatchSize, w.batchSizes));
       try {
-        await this.#warmup(plan.sets);
+        await this.#warmup(plan);
       } catch (e) {
         // Zeros are not valid input for every model (a Reshape's target shape, a Range's
         // limits...): a model that runs on real data must not stay unready for that.
@@ -103,7 +108,8 @@ export class ModelVersion {
     }
   }
 
-  async #warmup(sets: WarmupPlan['sets']): Promise<void> {
+  async #warmup(plan: WarmupPlan): Promise<void> {
+    const sets = plan.sets;
     if (sets.length === 0) return;
     const task = (inputs: (typeof sets)[number]) => ({ kind: 'run' as const, model: this.#ref, inputs: inputs.map(toTaskTensor), outputs: [] });
     // The smallest shape once per worker, concurrently, so that every worker opens its handle
@@ -111,10 +117,20 @@ export class ModelVersion {
     // Warm-up always takes the worker path (control tasks: never inline, never refused for
     // queue space): it exists to open and warm the workers' handles.
     const pool = this.#deps.pool;
-    await Promise.all(Array.from({ length: pool.workers }, () => pool.runControl(task(sets[0]!))));
-    for (const inputs of sets.slice(1)) await pool.runControl(task(inputs));
+    // A configured sample that fails is named in the load error.
+    const named = async (i: number, run: () => unknown): Promise<void> => {
+      try {
+        await run();
+      } catch (e) {
+        const label = plan.labels?.[i];
+        if (label === undefined) throw e;
+        throw new Error(`warm-up sample "${label}" failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`, { cause: e });
+      }
+    };
+    await Promise.all(Array.from({ length: pool.workers }, () => named(0, () => pool.runControl(task(sets[0]!)))));
+    for (let i = 1; i < sets.length; i++) await named(i, () => pool.runControl(task(sets[i]!)));
     // And the HTTP thread, which runs small batches inline.
-    pool.warmInline(task(sets[0]!), sets[0]![0]?.shape[0] ?? 0);
+    await named(0, () => pool.warmInline(task(sets[0]!), sets[0]![0]?.shape[0] ?? 0));
   }
 
   infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number): Promise<InferResponse> {

@@ -21,6 +21,8 @@ export interface WarmupTensor {
 export interface WarmupPlan {
   sets: WarmupTensor[][];
   required: boolean;
+  /** The configured sample each set comes from, to name it when it fails. */
+  labels?: string[];
 }
 
 export function defaultWarmupPlan(inputs: readonly TensorMetadata[], maxBatchSize: number, batchSizes: readonly number[]): WarmupPlan {

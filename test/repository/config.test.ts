@@ -22,7 +22,7 @@ const DEFAULT_CONFIG: ModelConfig = {
     executionProviders: [{ name: 'cpu' }], intraOpThreads: 1, interOpThreads: 1, allowSpinning: false,
     graphOptimizationLevel: 'all', providerFallback: 'fail',
   },
-  warmup: { batchSizes: [] },
+  warmup: { batchSizes: [], samples: [] },
 };
 
 /** Asserts that parsing `raw` as ranker/config.json throws ConfigError with exactly `message`. */
@@ -78,7 +78,7 @@ test('a full config.json maps every key', () => {
       ],
       intraOpThreads: 2, interOpThreads: 0, allowSpinning: true, graphOptimizationLevel: 'basic', providerFallback: 'cpu',
     },
-    warmup: { batchSizes: [1, 1024] },
+    warmup: { batchSizes: [1, 1024], samples: [] },
   });
 });
 
@@ -274,6 +274,7 @@ test('toConfigJson round-trips through resolveModelConfig', () => {
       input: [{ name: 'a', data_type: 'TYPE_FP16', dims: [-1] }], output: [{ name: 'b', data_type: 'BOOL', dims: [3] }],
       runtime: { execution_providers: [{ name: 'tensorrt', engine_cache_dir: '/c' }, { name: 'cuda', device_id: 1 }, { name: 'cpu' }] } },
     { version_policy: { all: {} } },
+    { max_batch_size: 8, model_warmup: [{ name: 's', batch_size: 4, count: 2, inputs: { x: { data_type: 'FP32', dims: [3], random_data: true } } }] },
   ];
   for (const raw of configs) {
     const cfg = parseModelConfig(raw, 'ranker');
