@@ -60,6 +60,10 @@ export const SERVER_SETTINGS = defineTable('server', {
     flag: 'model-control-mode', arg: 'MODE', kind: { type: 'enum', values: ['none', 'explicit'] }, default: 'none' as 'none' | 'explicit', unit: '',
     help: 'none: load every model at start-up. explicit: also serve POST /v2/repository/{index,models/M/load,models/M/unload}.',
   },
+  adminToken: {
+    flag: 'admin-token', arg: 'TOKEN', kind: { type: 'string' }, default: undefined as string | undefined, unit: '',
+    help: 'Bearer token that model control (load / unload) requires; needed with --model-control-mode explicit. Prefer the environment variable: flags show in ps.',
+  },
   modelLoadThreads: {
     flag: 'model-load-threads', kind: { type: 'int', min: 1, max: 256 }, default: undefined as number | undefined,
     defaultText: 'CPU cores (at least 2)', unit: 'versions',
@@ -68,6 +72,10 @@ export const SERVER_SETTINGS = defineTable('server', {
   exitOnError: {
     flag: 'exit-on-error', kind: { type: 'bool' }, default: true, unit: '',
     help: 'Exit non-zero at start-up when any model fails to load (Triton\'s default); false serves the models that loaded.',
+  },
+  exitTimeoutS: {
+    flag: 'exit-timeout-s', kind: { type: 'int', min: 1, max: 86_400 }, default: 30, unit: 's',
+    help: 'On SIGTERM/SIGINT, exit once every request received is answered, or after this long at the latest (counted from the signal, never restarted).',
   },
   strictReadiness: {
     flag: 'strict-readiness', kind: { type: 'bool' }, default: false, unit: '',
