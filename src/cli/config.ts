@@ -36,6 +36,8 @@ export interface ServeConfig {
   modelRepository: string;
   host: string;
   port: number;
+  /** Health endpoints over Node's HTTP parser (HTTP/1.0 too); undefined = off. */
+  healthPort: number | undefined;
   workers: number;
   /** Poll-instead-of-sleep window of the thread hop (src/pool/spin.ts). */
   spinUs: number;
@@ -158,6 +160,7 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
     modelRepository: values.modelRepository as string,
     host: value('host'),
     port: value('port'),
+    healthPort: values.healthPort as number | undefined,
     workers,
     spinUs: value('spinUs'),
     spinInFlight: value('spinInFlight'),

@@ -36,7 +36,11 @@ export function gatewayOptionsFrom(cfg: ServeConfig, log: Logger): GatewayOption
       quietSpinUs: cfg.quietSpinUs,
       idleSpin: { threads: cfg.idleSpinThreads, windowUs: cfg.idleSpinWindowUs },
     },
-    server: { host: cfg.host, port: cfg.port, maxBodyBytes: cfg.maxBodyBytes, ...(cfg.adminToken !== undefined ? { adminToken: cfg.adminToken } : {}) },
+    server: {
+      host: cfg.host, port: cfg.port, maxBodyBytes: cfg.maxBodyBytes,
+      ...(cfg.adminToken !== undefined ? { adminToken: cfg.adminToken } : {}),
+      ...(cfg.healthPort !== undefined ? { healthPort: cfg.healthPort } : {}),
+    },
     log,
     exitOnError: cfg.exitOnError,
     strictReadiness: cfg.strictReadiness,
@@ -55,6 +59,7 @@ export async function serve(cfg: ServeConfig): Promise<number> {
     : 'idle spinners: off');
   const gw = await createGateway(gatewayOptionsFrom(cfg, log));
   log.info(`infergate listening on ${gw.url} (ready: ${gw.manager.isReady()})`);
+  if (gw.server.healthPort !== undefined) log.info(`health endpoints (HTTP/1.0 too) on port ${gw.server.healthPort}`);
   for (const line of startupHint(gw)) log.info(line);
 
   return await new Promise<number>((resolve) => {

@@ -14,6 +14,7 @@ import { DrainGate } from './drain.js';
 import { checkHead } from './strict-head.js';
 import { Redactor } from './public-error.js';
 import { bearerCheck, WWW_AUTHENTICATE } from './admin-auth.js';
+import { startHealthListener, type HealthListener } from './health-listener.js';
 
 export interface ServerOptions {
   host: string;
@@ -24,11 +25,15 @@ export interface ServerOptions {
   adminToken?: string;
   /** The model repository's absolute path: responses show it as "<repository>". */
   repositoryDir?: string;
+  /** A second port answering the health endpoints over HTTP/1.0 too (health-listener.ts). */
+  healthPort?: number;
 }
 
 export interface RunningServer {
   /** The bound port (useful with port 0). */
   port: number;
+  /** The health listener's bound port, when one was asked for. */
+  healthPort: number | undefined;
   /** Stops accepting new connections; in-flight exchanges keep running. */
   stopListening(): void;
   /** The drain's first step (README "Drain"): stop listening; from now on every response
@@ -174,8 +179,12 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
     const ex = new HttpExchange(res, req, performance.now(), gate);
     const bad = checkHead(ex, opts.maxBodyBytes);
     if (bad) {
+      // Answered on the next turn, not now: uWS goes on parsing the bytes after this head as
+      // the next request as soon as this callback returns (a smuggled request). With this
+      // answer still pending it does not; the answer then closes the connection.
       ex.closeAfter = true;
-      return fail(ex, bad);
+      setImmediate(() => fail(ex, bad));
+      return;
     }
     try {
       handler(ex, req);
@@ -194,11 +203,12 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
       fail(ex, err('IG_METHOD_NOT_ALLOWED', `${ex.method.toUpperCase()} is not allowed on ${ex.url} (allowed: ${allow})`), { Allow: allow })));
   }
 
+  let health: HealthListener | undefined;
   const stream = attachStream(app, service, { maxPayloadBytes: opts.maxBodyBytes, ...opts.stream }, { gate, redact });
 
   app.any('/*', (res, req) => exchange(res, req, (ex) => fail(ex, err('IG_NOT_FOUND', `no route for ${ex.method.toUpperCase()} ${ex.url}`))));
 
-  return new Promise((resolve, reject) => {
+  return new Promise<RunningServer>((resolve, reject) => {
     // An exclusive listen (no SO_REUSEPORT): a second infergate on the same port must fail to
     // start, not silently split the traffic with the first.
     const listen = app.listen as unknown as (host: string, port: number, options: number, cb: (s: uWS.us_listen_socket | false) => void) => void;
@@ -212,9 +222,12 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
       const stopListening = (): void => {
         if (listening) uWS.us_listen_socket_close(listenSocket);
         listening = false;
+        health?.close();
+        health = undefined;
       };
       resolve({
         port,
+        healthPort: undefined,
         stopListening,
         beginDrain() {
           stopListening();
@@ -225,12 +238,21 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
           return gate.inFlight;
         },
         closeAll() {
-          if (listening) uWS.us_listen_socket_close(listenSocket);
-          listening = false;
+          stopListening();
           stream.closeAll();
           (app as unknown as { close?: () => void }).close?.();
         },
       });
     });
+  }).then(async (server) => {
+    if (opts.healthPort === undefined) return server;
+    try {
+      health = await startHealthListener(opts.host, opts.healthPort, service);
+    } catch (e) {
+      server.closeAll();
+      throw e;
+    }
+    server.healthPort = health.port;
+    return server;
   });
 }

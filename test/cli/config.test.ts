@@ -37,7 +37,7 @@ function fails(fn: () => unknown, message: string): void {
 test('defaults', () => {
   const cfg = resolve(REPO);
   assert.deepEqual({ ...cfg, sources: undefined }, {
-    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 64, inlineMaxComputeUs: 200,
+    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, healthPort: undefined, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 64, inlineMaxComputeUs: 200,
     quietSpinUs: 500, idleSpinThreads: 1, idleSpinWindowUs: 2000, maxBodyBytes: 64 * 1024 * 1024,
     modelControlMode: 'none', modelLoadThreads: undefined, exitOnError: true, exitTimeoutS: 30, adminToken: undefined, strictReadiness: false, logLevel: 'info', configFile: undefined,
     // 2 cores, 2 workers: one ORT thread each.
@@ -86,6 +86,7 @@ test('every option validates with one message shape', () => {
     [['--port', '70000'], '--port must be an integer in 0..65535 (got "70000")'],
     [['--port', '80.5'], '--port must be an integer in 0..65535 (got "80.5")'],
     [['--host', ''], '--host must be a non-empty string (got "")'],
+    [['--health-port', '65536'], '--health-port must be an integer in 0..65535 (got "65536")'],
     [['--model-repository', ' '], '--model-repository must be a non-empty string (got " ")'],
     [['--workers', '0'], '--workers must be an integer in 1..256 (got "0")'],
     [['--spin-us', '-1'], '--spin-us must be an integer in 0..1000000 (got "-1")'],

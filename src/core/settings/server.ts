@@ -19,6 +19,10 @@ export const SERVER_SETTINGS = defineTable('server', {
     flag: 'port', arg: 'PORT', kind: { type: 'int', min: 0, max: 65535 }, default: 8000, unit: '',
     help: 'HTTP and WebSocket port (0 = any free port).',
   },
+  healthPort: {
+    flag: 'health-port', arg: 'PORT', kind: { type: 'int', min: 0, max: 65535 }, default: undefined as number | undefined, defaultText: '(off)', unit: '',
+    help: 'Also answer /v2/health/{live,ready} on this port over Node\'s HTTP parser, which speaks HTTP/1.0 (HAProxy option httpchk); the main port cannot.',
+  },
   workers: {
     flag: 'workers', kind: { type: 'int', min: 1, max: 256 }, default: undefined as number | undefined, defaultText: 'CPU cores', unit: 'threads', decision: '007',
     help: 'Inference worker threads, each with its own ORT thread pool (see --intra-op-threads).',
