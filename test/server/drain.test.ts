@@ -18,6 +18,8 @@ import { writeModel } from '../helpers/fixtures.js';
 import { serveProcess } from '../helpers/serve-process.js';
 import { startTestGateway } from '../helpers/gateway.js';
 import { keepAliveLoop, rawPost } from '../helpers/keepalive-client.js';
+import { WsConnection } from '../../bench/loadgen/ws-conn.js';
+import { decodeFlatResponse, encodeFlatRequest } from '../../src/protocol/flatbuffers-codec.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -118,6 +120,46 @@ test('drain: readiness and the listener at once; open connections still served w
     await Promise.all([busy.ended, probe.ended]);
     await closing;
     await idle.ended;
+  } finally {
+    await gw.close();
+    rmSync(repo, { recursive: true, force: true });
+  }
+});
+
+test('drain on the WebSocket stream: requests received are answered, new frames get IG_SHUTTING_DOWN, then the stream closes', { timeout: 60_000 }, async () => {
+  const repo = reluRepo();
+  const gw = await startTestGateway(repo, { workers: 1 });
+  try {
+    const answers = new Map<string, string>();
+    let closed!: (reason: string) => void;
+    const closedP = new Promise<string>((resolve) => { closed = resolve; });
+    let wake: () => void = () => {};
+    const conn = await WsConnection.connect('127.0.0.1', gw.port, '/v2/stream', {
+      onMessage(payload) {
+        const r = decodeFlatResponse(new Uint8Array(payload));
+        answers.set(r.id, r.error?.code ?? 'ok');
+        wake();
+      },
+      onClose: (reason) => closed(reason),
+    });
+    const frame = (id: string): Uint8Array => encodeFlatRequest({ modelName: 'm', modelVersion: '', id, timeoutUs: 0, priority: 0, parameters: {}, outputs: [],
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: new Uint8Array(new Float32Array([1, -1, 2, -2]).buffer) }] });
+    const send = (id: string): void => { const f = frame(id); conn.sendBinary(f.byteLength, (p) => p.set(f)); };
+    const answered = (n: number): Promise<void> => new Promise((resolve) => {
+      wake = () => { if (answers.size >= n) resolve(); };
+      wake();
+    });
+    for (let i = 0; i < 8; i++) send(`before-${i}`);
+    // All eight received (answered, or in flight in the server) before the drain begins.
+    while (answers.size + gw.server.inFlight < 8) await sleep(1);
+    const closing = gw.close();
+    await answered(8);
+    send('after');
+    await answered(9);
+    for (let i = 0; i < 8; i++) assert.equal(answers.get(`before-${i}`), 'ok', 'a frame received before the drain is answered');
+    assert.equal(answers.get('after'), 'IG_SHUTTING_DOWN');
+    await closing;
+    assert.match(await closedP, /1001|closed/);
   } finally {
     await gw.close();
     rmSync(repo, { recursive: true, force: true });
