@@ -11,7 +11,7 @@
 //
 // Model tunables (--max-batch-size, --max-queue-delay-us, ...) set server-wide defaults for every
 // model; a model's config.json beats them, and --model-override beats config.json (see
-// src/models/config.ts for the layers).
+// src/repository/config.ts for the layers).
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { cpuQuotaCores } from './cpu-quota.js';

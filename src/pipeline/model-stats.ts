@@ -4,7 +4,7 @@
 // one entry to batch_stats. Durations are kept in microseconds (what the pool reports) and
 // turned into the extension's nanoseconds when rendered.
 //
-// The phases of one batch partition its time (see ModelVersionHost.#run):
+// The phases of one batch partition its time (see ModelPipeline.#run):
 //   compute_input  = from the start of input assembly to the start of the ORT run (includes the
 //                    hop to a worker), compute_infer = the ORT run,
 //   compute_output = from the end of the ORT run to the outputs sliced per request.

@@ -8,13 +8,8 @@
 // in that event-loop turn: the more load, the larger the batches, with no hop at all. Large
 // batches still go to the workers, where ORT's threads use the other cores in parallel.
 //
-// Measured on 2 cores, ranker, K=1 closed loop (the load generator on the same cores), against
-// the earlier policy (per-request decisions; at most 4 rows inline, only while the gateway was
-// quiet), the two gateways side by side, measured alternately:
-//   8 in flight  13.3k req/s p99 2.3 ms   ->  22.5k req/s p99 1.2 ms
-//   64 in flight 24.6k req/s p99 12.7 ms  ->  33.5k req/s p99 5.6 ms
-// The inline limit of 64 rows came from a sweep at 32 in flight: 16 rows gave 23k req/s, 64 gave
-// 32-37k, 256 the same as 64.
+// Measured against per-request decisions and a 4-row quiet-only limit, and the 64-row limit's
+// sweep: docs/decisions/001.
 //
 // Guards: only batches of at most maxRows rows, and only for models whose small batches
 // measured at most maxComputeUs (a heavy model must never block the event loop). GPU sessions

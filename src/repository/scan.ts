@@ -7,7 +7,8 @@
 //
 // Ignored: hidden entries (".git", Kubernetes' "..data" config-map links), plain files at the
 // repository level (README.md), files beside the version directories (labels, docs).
-// Directories that are not version numbers are ignored with a warning (a "v2" is likely a typo).
+// Directories that are not version numbers are ignored with a warning (a "v2" is likely a typo),
+// except warmup/ (model_warmup's data files).
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError, type ModelConfig, type VersionPolicy, parseConfigJsonText, resolveModelConfig } from './config.js';
@@ -149,7 +150,8 @@ async function scanModelDir(dir: string, name: string, opts: ScanOptions): Promi
   const available: number[] = [];
   let versionDirs = 0;
   for (const entry of entries) {
-    if (entry === CONFIG_FILE_NAME || !(await isDir(join(dir, entry)))) continue;
+    // warmup/ holds model_warmup's input files (Triton's place for them), not a version.
+    if (entry === CONFIG_FILE_NAME || entry === 'warmup' || !(await isDir(join(dir, entry)))) continue;
     if (!VERSION_RE.test(entry)) {
       warnings.push(`${name}/${entry}: ignored (version directories are positive integers without leading zeros)`);
       continue;

@@ -96,6 +96,7 @@ test('empty models, versions without model.onnx, odd directories', async () => {
     'no-onnx/1/readme.txt': 'x',
     'partial/1/model.onnx': 'x', 'partial/2': null, 'partial/v3/model.onnx': 'x', 'partial/01/model.onnx': 'x',
     'partial/0/model.onnx': 'x', 'partial/labels.txt': 'x', 'partial/.staging/model.onnx': 'x',
+    'partial/warmup/x.bin': 'x',
   });
   const scan = await scanRepository(root);
   const byName = new Map(scan.models.map((m) => [m.name, m]));
@@ -109,7 +110,7 @@ test('empty models, versions without model.onnx, odd directories', async () => {
     'partial/01: ignored (version directories are positive integers without leading zeros)',
     'partial/2: no model.onnx; version 2 skipped',
     'partial/v3: ignored (version directories are positive integers without leading zeros)',
-  ]);
+  ], 'warmup/ (model_warmup data files) is no version and no typo');
 });
 
 test('hidden entries and plain files are ignored; unsafe names are errors', async () => {

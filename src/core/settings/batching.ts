@@ -1,7 +1,7 @@
 // Per-model dynamic batching settings: Triton's dynamic_batching in our naming (units in the
 // names). Every row exists per model in config.json; the rows with a flag also take a
 // server-wide default from `infergate serve`. The batcher (src/batching/options.ts) and the
-// model config (src/models/config.ts) both take their defaults and ranges from here.
+// model config (src/repository/config.ts) both take their defaults and ranges from here.
 import { defineTable, NON_NEGATIVE, POSITIVE } from './types.js';
 
 export type OversizePolicy = 'split' | 'reject';
