@@ -27,6 +27,8 @@ export class HttpExchange implements CancelSignal {
   /** How often each header that must appear at most once was sent (see strict-head.ts);
    *  the Map above keeps only the last of a repeated header. */
   readonly repeats: { contentLength: number; host: number; transferEncoding: number };
+  /** Bytes of the request line's target and the header lines, as parsed (strict-head.ts). */
+  readonly headBytes: number;
   /** performance.now() at arrival, for latency accounting. */
   readonly arrivalMs: number;
   aborted = false;
@@ -46,7 +48,9 @@ export class HttpExchange implements CancelSignal {
     this.query = req.getQuery() ?? '';
     const headers = new Map<string, string>();
     const repeats = { contentLength: 0, host: 0, transferEncoding: 0 };
+    let headBytes = this.url.length + this.query.length;
     req.forEach((k, v) => {
+      headBytes += k.length + v.length + 4;
       if (k === 'content-length') repeats.contentLength++;
       else if (k === 'host') repeats.host++;
       else if (k === 'transfer-encoding') repeats.transferEncoding++;
@@ -54,6 +58,7 @@ export class HttpExchange implements CancelSignal {
     });
     this.headers = headers;
     this.repeats = repeats;
+    this.headBytes = headBytes;
     this.#gate = gate;
     gate?.arrive();
     this.contentType = (headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();

@@ -8,6 +8,7 @@ export const STATUS_TEXT: Readonly<Record<number, string>> = {
   413: '413 Payload Too Large',
   415: '415 Unsupported Media Type',
   429: '429 Too Many Requests',
+  431: '431 Request Header Fields Too Large',
   499: '499 Client Closed Request',
   500: '500 Internal Server Error',
   503: '503 Service Unavailable',

@@ -1,7 +1,7 @@
 // The request-head checks uWebSockets.js does not make, run before any route sees a request
 // (docs/http-edge.md has the probe of what the pinned uWS build does by itself). A request
 // that fails one is answered 400 (413 for a declared body over the limit) and its connection
-// is closed behind the answer: once two parties could disagree about where the body ends, no
+// is closed behind the answer (431 for a head over MAX_HEAD_BYTES): once two parties could disagree about where the body ends, no
 // byte after this head on that connection can be trusted (request smuggling behind a proxy).
 import { err, type InferError } from '../core/errors.js';
 import type { HttpExchange } from './http-exchange.js';
@@ -10,8 +10,14 @@ import type { HttpExchange } from './http-exchange.js';
  *  other number). At most 16 digits: anything longer is over every body limit anyway. */
 const CONTENT_LENGTH_RE = /^\d{1,16}$/;
 
+/** The largest head accepted (target plus header lines), as Node's own --max-http-header-size
+ *  default. uWS takes a head of any size that arrives in one read (only a head split across
+ *  reads is capped, at 4 KiB): this bounds what a client can make every request carry. */
+export const MAX_HEAD_BYTES = 16 * 1024;
+
 /** Why this head is refused, or undefined when it is acceptable. */
-export function checkHead(ex: Pick<HttpExchange, 'repeats' | 'headers'>, maxBodyBytes: number): InferError | undefined {
+export function checkHead(ex: Pick<HttpExchange, 'repeats' | 'headers' | 'headBytes'>, maxBodyBytes: number): InferError | undefined {
+  if (ex.headBytes > MAX_HEAD_BYTES) return err('IG_HEADERS_TOO_LARGE', `the request head is over ${MAX_HEAD_BYTES} bytes`);
   const r = ex.repeats;
   if (r.contentLength > 1) return err('IG_BAD_REQUEST', 'more than one Content-Length header');
   if (r.transferEncoding > 0) {

@@ -59,6 +59,13 @@ test('duplicate or conflicting Content-Length, duplicate Host: 400 and close; th
   assert.ok(r.closed);
 });
 
+test('a head over 16 KiB (which uWS takes whole when it arrives in one read) is 431 and close; 16 KiB passes', async () => {
+  assertRefused(await send(caseBytes('head of 64 KiB') as string), '431', 'head of 64 KiB');
+  const fits = `GET /v2/health/live HTTP/1.1${CRLF}Host: x${CRLF}X-Big: ${'a'.repeat(16 * 1024 - 100)}${CRLF}${CRLF}`;
+  assert.deepEqual((await send(fits)).statuses, ['200']);
+  assertRefused(await send(`GET /v2/health/live?${'q'.repeat(17 * 1024)} HTTP/1.1${CRLF}Host: x${CRLF}${CRLF}`), '431', 'a 17 KiB query');
+});
+
 test('a declared body over the limit is 413 and close at once, however large (up to what uWS hands over)', async () => {
   for (const n of [LIMIT + 1, 64 << 20, 999_999_999]) {
     const t0 = Date.now();
@@ -120,8 +127,8 @@ test('--health-port answers HTTP/1.0 (HAProxy option httpchk, ab) and closes; ot
 });
 
 test('checkHead: a missing Host (HTTP/1.1) and a Transfer-Encoding other than chunked are 400, should uWS ever hand them over', () => {
-  const head = (h: Record<string, string>, repeats = { contentLength: 0, host: 0, transferEncoding: 0 }): { headers: Map<string, string>; repeats: typeof repeats } =>
-    ({ headers: new Map(Object.entries(h)), repeats });
+  const head = (h: Record<string, string>, repeats = { contentLength: 0, host: 0, transferEncoding: 0 }): { headers: Map<string, string>; repeats: typeof repeats; headBytes: number } =>
+    ({ headers: new Map(Object.entries(h)), repeats, headBytes: 100 });
   assert.equal(checkHead(head({}), LIMIT)?.message, 'HTTP/1.1 requests must carry a Host header');
   assert.equal(checkHead(head({ host: 'x', 'transfer-encoding': 'gzip' }, { contentLength: 0, host: 1, transferEncoding: 1 }), LIMIT)?.code, 'IG_BAD_REQUEST');
   assert.equal(checkHead(head({ host: 'x', 'content-length': '12', 'transfer-encoding': 'chunked' }, { contentLength: 1, host: 1, transferEncoding: 1 }), LIMIT)?.message,
