@@ -6,6 +6,7 @@
 // Order: the pool first (workers hold sessions), then the server listens (health answers while
 // models load: ready stays false until loading has finished), then the repository loads. Any
 // failure on the way closes what was opened.
+import { resolve } from 'node:path';
 import { ExecutionPolicy, type ExecutionOptions } from './pool/execution-policy.js';
 import { ModelManager } from './repository/manager.js';
 import type { ScanOptions } from './repository/scan.js';
@@ -40,8 +41,9 @@ export interface Gateway {
   manager: ModelManager;
   pool: ExecutionPolicy;
   server: RunningServer;
-  /** Graceful stop: stop listening, report not ready, finish queued and running work, close
-   *  every connection and the pool. Idempotent. */
+  /** Graceful stop (README "Drain"): report not ready and stop listening at once; answer every
+   *  request received, each with `Connection: close`; once nothing is in flight, unload the
+   *  models, close the connections still open (idle ones) and the pool. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -58,7 +60,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
   });
   let server: RunningServer;
   try {
-    server = await startServer(manager, o.server);
+    server = await startServer(manager, { repositoryDir: resolve(o.modelRepository), ...o.server });
   } catch (e) {
     await pool.close();
     throw e;
@@ -85,8 +87,10 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     server,
     close() {
       closing ??= (async () => {
-        server.stopListening();
+        manager.stopReadiness();
+        server.beginDrain();
         try {
+          await server.whenIdle();
           await manager.drain();
         } finally {
           server.closeAll();

@@ -26,6 +26,9 @@ export { ConfigError } from '../repository/config.js';
 
 export { type OptionKind, type OptionSpec, SERVE_OPTIONS, ENCODE_OPTIONS, DECODE_OPTIONS } from './options.js';
 
+/** A shorter bearer token could be guessed. */
+const MIN_ADMIN_TOKEN_CHARS = 16;
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface ServeConfig {
@@ -33,6 +36,8 @@ export interface ServeConfig {
   modelRepository: string;
   host: string;
   port: number;
+  /** Health endpoints over Node's HTTP parser (HTTP/1.0 too); undefined = off. */
+  healthPort: number | undefined;
   workers: number;
   /** Poll-instead-of-sleep window of the thread hop (src/pool/spin.ts). */
   spinUs: number;
@@ -49,6 +54,10 @@ export interface ServeConfig {
   /** Versions loading at once; undefined = the repository manager's default (cores, >= 2). */
   modelLoadThreads: number | undefined;
   exitOnError: boolean;
+  /** Seconds from a SIGTERM/SIGINT to the exit at the latest. */
+  exitTimeoutS: number;
+  /** Bearer token for model control; required with modelControlMode explicit. */
+  adminToken: string | undefined;
   strictReadiness: boolean;
   logLevel: LogLevel;
   /** Absolute path of the config file read, if any. */
@@ -137,6 +146,13 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
   } else if (idleSpinThreads > 0 && quota !== undefined) {
     warnings.push(`--idle-spin-threads ${idleSpinThreads} under a CPU quota of ${quota} cores: spinning counts against the quota and can get the process throttled`);
   }
+  const adminToken = values.adminToken as string | undefined;
+  if ((values.modelControlMode ?? S.modelControlMode.default) === 'explicit' && adminToken === undefined) {
+    throw new ConfigError('--model-control-mode explicit needs an admin token for the load and unload endpoints: set INFERGATE_ADMIN_TOKEN (or --admin-token)');
+  }
+  if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_CHARS) {
+    throw new ConfigError(`the admin token must be at least ${MIN_ADMIN_TOKEN_CHARS} characters (e.g. openssl rand -hex 16)`);
+  }
   // A value given, else the row's one default.
   const value = <K extends keyof typeof S>(k: K): NonNullable<(typeof S)[K]['default']> =>
     (values[k] ?? S[k].default) as NonNullable<(typeof S)[K]['default']>;
@@ -144,6 +160,7 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
     modelRepository: values.modelRepository as string,
     host: value('host'),
     port: value('port'),
+    healthPort: values.healthPort as number | undefined,
     workers,
     spinUs: value('spinUs'),
     spinInFlight: value('spinInFlight'),
@@ -156,6 +173,8 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
     modelControlMode: value('modelControlMode'),
     modelLoadThreads: values.modelLoadThreads as number | undefined,
     exitOnError: value('exitOnError'),
+    exitTimeoutS: value('exitTimeoutS'),
+    adminToken,
     strictReadiness: value('strictReadiness'),
     logLevel: value('logLevel'),
     configFile,

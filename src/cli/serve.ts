@@ -1,7 +1,8 @@
 // `infergate serve`: builds the gateway (src/gateway.ts) from the resolved configuration, logs
-// how to reach it, and drains on a signal. SIGTERM/SIGINT: stop accepting connections and report
-// not ready, finish everything queued and in flight, then exit 0. A second signal exits at once
-// with status 1.
+// how to reach it, and drains on a signal (README "Drain"). SIGTERM/SIGINT: report not ready,
+// stop accepting connections, answer every request received (each with Connection: close),
+// then exit 0; at --exit-timeout-s exit 1 whatever is left. A second signal exits at once with
+// status 1.
 import { createGateway, type Gateway, type GatewayOptions } from '../gateway.js';
 import type { ServeConfig } from './config.js';
 import { createLogger, type Logger } from '../observability/log.js';
@@ -35,7 +36,11 @@ export function gatewayOptionsFrom(cfg: ServeConfig, log: Logger): GatewayOption
       quietSpinUs: cfg.quietSpinUs,
       idleSpin: { threads: cfg.idleSpinThreads, windowUs: cfg.idleSpinWindowUs },
     },
-    server: { host: cfg.host, port: cfg.port, maxBodyBytes: cfg.maxBodyBytes },
+    server: {
+      host: cfg.host, port: cfg.port, maxBodyBytes: cfg.maxBodyBytes,
+      ...(cfg.adminToken !== undefined ? { adminToken: cfg.adminToken } : {}),
+      ...(cfg.healthPort !== undefined ? { healthPort: cfg.healthPort } : {}),
+    },
     log,
     exitOnError: cfg.exitOnError,
     strictReadiness: cfg.strictReadiness,
@@ -54,6 +59,7 @@ export async function serve(cfg: ServeConfig): Promise<number> {
     : 'idle spinners: off');
   const gw = await createGateway(gatewayOptionsFrom(cfg, log));
   log.info(`infergate listening on ${gw.url} (ready: ${gw.manager.isReady()})`);
+  if (gw.server.healthPort !== undefined) log.info(`health endpoints (HTTP/1.0 too) on port ${gw.server.healthPort}`);
   for (const line of startupHint(gw)) log.info(line);
 
   return await new Promise<number>((resolve) => {
@@ -64,11 +70,18 @@ export async function serve(cfg: ServeConfig): Promise<number> {
         process.exit(1);
       }
       stopping = true;
-      log.info(`${signal}: draining (not ready, finishing in-flight work)`);
+      log.info(`${signal}: draining (not ready, listener closed, answering every request received with Connection: close; exit in ${cfg.exitTimeoutS} s at the latest)`);
+      // The exit timeout counts from the first signal and is never restarted.
+      const timer = setTimeout(() => {
+        log.error(`drain not finished after --exit-timeout-s ${cfg.exitTimeoutS}: exiting with ${gw.server.inFlight} request(s) unanswered`);
+        resolve(1);
+      }, cfg.exitTimeoutS * 1000);
       gw.close().then(() => {
+        clearTimeout(timer);
         log.info('drained; bye');
         resolve(0);
       }, (e: unknown) => {
+        clearTimeout(timer);
         log.error(`drain failed: ${(e as Error).message}`);
         resolve(1);
       });

@@ -18,7 +18,9 @@ import type { ExecutionPolicy } from '../pool/execution-policy.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/gateway-metrics.js';
 import { ConfigError } from './config.js';
 import { LoadLimiter } from './load-limiter.js';
-import { scanModel, scanRepository, type ScanOptions, type ScannedModel } from './scan.js';
+import { checkModelName, scanModel, scanRepository, type ScanOptions, type ScannedModel } from './scan.js';
+import { stat } from 'node:fs/promises';
+import { join, resolve as resolvePath } from 'node:path';
 import { ModelVersion } from './model-version.js';
 
 export interface ManagerLog {
@@ -160,7 +162,7 @@ export class ModelRepository {
 
   protected resolve(name: string, version: string): ModelVersion {
     const entry = this.models.get(name);
-    if (!entry) throw err('IG_MODEL_NOT_FOUND', `unknown model "${name}"`);
+    if (!entry) throw unknownModel(name);
     if (entry.versions.size === 0) {
       const why = entry.error ?? (entry.loading ? 'loading' : 'not loaded');
       throw err('IG_MODEL_NOT_READY', `model "${name}" is not available: ${why}`, { retryAfterS: 1 });
@@ -198,6 +200,11 @@ export class ModelRepository {
   /** Loads a model, or reloads it when loaded (its old versions serve until the new are READY). */
   async loadModel(name: string): Promise<void> {
     if (this.draining) throw err('IG_SHUTTING_DOWN', 'the server is shutting down', { retryAfterS: 1 });
+    // A name that is not a model directory is a 404 and leaves no entry behind (callers must
+    // not be able to grow this map with names of their choosing).
+    if (!this.models.has(name) && (checkModelName(name) !== undefined || !(await isDirectory(join(resolvePath(this.opts.repository), name))))) {
+      throw unknownModel(name);
+    }
     const m = await scanModel(this.opts.repository, name, this.opts.scan);
     await this.#install(m);
     const entry = this.models.get(name)!;
@@ -210,7 +217,7 @@ export class ModelRepository {
    *  503 with Retry-After (it is still in the repository), never 404. */
   async unloadModel(name: string): Promise<void> {
     const entry = this.models.get(name);
-    if (!entry) throw err('IG_MODEL_NOT_FOUND', `unknown model "${name}"`);
+    if (!entry) throw unknownModel(name);
     await entry.loading?.catch(() => {});
     const previous = entry.versions;
     entry.versions = new Map();
@@ -235,4 +242,19 @@ export class ModelRepository {
   host(name: string, version = ''): ModelVersion {
     return this.resolve(name, version);
   }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try { return (await stat(path)).isDirectory(); } catch { return false; }
+}
+
+/** A name that is not a model: 400 when no model could ever have it (path separators, "..",
+ *  control characters, over 128 characters), else 404. Only loaded names pass checkModelName,
+ *  so this runs on a miss only, never on a request's hot path. */
+export function unknownModel(name: string): Error {
+  const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}...` : name);
+  if (checkModelName(name) !== undefined) {
+    return err('IG_BAD_REQUEST', `model name ${shown} is not valid (letters, digits, "_", "-", "."; at most 128 characters; no leading "." and no "..")`);
+  }
+  return err('IG_MODEL_NOT_FOUND', `unknown model ${shown}`);
 }

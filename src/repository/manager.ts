@@ -6,7 +6,7 @@ import { err, toInferError } from '../core/errors.js';
 import type { InferRequest, InferResponse } from '../core/types.js';
 import type { InferenceService, InferOptions, ModelMetadata, ModelStatistics, WireStage } from '../core/service.js';
 import { effectiveConfigJson } from './effective-config.js';
-import { ModelRepository, type ManagerOptions } from './lifecycle.js';
+import { ModelRepository, unknownModel, type ManagerOptions } from './lifecycle.js';
 import type { ModelVersion } from './model-version.js';
 
 export type { ManagerLog, ManagerOptions, StartSummary } from './lifecycle.js';
@@ -31,12 +31,20 @@ export class ModelManager extends ModelRepository implements InferenceService {
     return true;
   }
 
+  #notReady = false;
+
+  /** The drain's first step: report not ready at once while requests keep being served (the
+   *  transport answers what its open connections still send, then drain() follows). */
+  stopReadiness(): void {
+    this.#notReady = true;
+  }
+
   /** Ready once start-up loading has finished, while not draining, and while at least one model
    *  version is ready (with strictReadiness: while every model is). By default a broken model
    *  does not make the server unready (its own ready endpoint says so), so that one bad model
    *  file never takes healthy ones out of a load balancer. */
   isReady(): boolean {
-    if (!this.started || this.draining) return false;
+    if (!this.started || this.draining || this.#notReady) return false;
     let any = false;
     for (const e of this.models.values()) {
       let ready = false;
@@ -58,7 +66,7 @@ export class ModelManager extends ModelRepository implements InferenceService {
 
   checkModel(name: string, version: string): void {
     const entry = this.models.get(name);
-    if (!entry) throw err('IG_MODEL_NOT_FOUND', `unknown model "${name}"`);
+    if (!entry) throw unknownModel(name);
     if (version !== '' && entry.versions.size > 0 && !entry.versions.has(version)) {
       throw err('IG_VERSION_NOT_FOUND', `model "${name}" has no version "${version}" (versions: ${[...entry.versions.keys()].join(', ')})`);
     }

@@ -10,19 +10,40 @@ import { decodeRequest, detectFormat, encodeError, encodeResponse, type WireForm
 import type { InferenceService } from '../core/service.js';
 import { attachStream, type StreamOptions } from './websocket.js';
 import { assertNativeUws } from './uws-native.js';
+import { DrainGate } from './drain.js';
+import { checkHead } from './strict-head.js';
+import { Redactor } from './public-error.js';
+import { bearerCheck, WWW_AUTHENTICATE } from './admin-auth.js';
+import { startHealthListener, type HealthListener } from './health-listener.js';
 
 export interface ServerOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
   stream?: Partial<StreamOptions>;
+  /** Bearer token for model control (load / unload); without one, model control refuses all. */
+  adminToken?: string;
+  /** The model repository's absolute path: responses show it as "<repository>". */
+  repositoryDir?: string;
+  /** A second port answering the health endpoints over HTTP/1.0 too (health-listener.ts). */
+  healthPort?: number;
 }
 
 export interface RunningServer {
   /** The bound port (useful with port 0). */
   port: number;
+  /** The health listener's bound port, when one was asked for. */
+  healthPort: number | undefined;
   /** Stops accepting new connections; in-flight exchanges keep running. */
   stopListening(): void;
+  /** The drain's first step (README "Drain"): stop listening; from now on every response
+   *  closes its connection and new stream frames are refused. */
+  beginDrain(): void;
+  /** Resolves once every request received has been answered and the connections still open
+   *  have been idle for a moment (src/server/drain.ts). */
+  whenIdle(): Promise<void>;
+  /** HTTP exchanges and stream requests received and not yet answered. */
+  readonly inFlight: number;
   /** Closes every connection (after draining). */
   closeAll(): void;
 }
@@ -57,6 +78,11 @@ type RouteHandler = (ex: HttpExchange, req: uWS.HttpRequest) => void;
 export function startServer(service: InferenceService, opts: ServerOptions): Promise<RunningServer> {
   assertNativeUws(uWS);
   const app = uWS.App();
+  const gate = new DrainGate();
+  const redact = new Redactor(opts.repositoryDir);
+  const admin = bearerCheck(opts.adminToken);
+  /** Every error answer goes through here: no file path or stack reaches a client. */
+  const fail = (ex: HttpExchange, e: unknown, extraHeaders?: Record<string, string>): void => ex.finishError(redact.error(e), undefined, extraHeaders);
 
   // Every route is declared here first, then registered with uWS with one catch-all per pattern
   // for the other methods: a known route with the wrong method is a 405 with Allow, an unknown
@@ -109,7 +135,8 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         service.observeWire('encode', format, (performance.now() - encodeMs) * 1000);
         ex.finish(200, { 'Content-Type': encoded.contentType, ...encoded.headers }, encoded.bytes);
       } catch (e) {
-        ex.finishError(e, encodeError(format, e, id, model));
+        const pe = redact.error(e);
+        ex.finishError(pe, encodeError(format, pe, id, model));
       }
     })();
   };
@@ -124,55 +151,64 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         const result = await action(body);
         ex.finishJson(200, result ?? {});
       } catch (e) {
-        ex.finishError(e);
+        fail(ex, e);
       }
     })();
   };
   // The index is read-only: answered in every control mode. Triton's {"ready": true} keeps
   // only the versions that are ready.
   simple('/v2/repository/index', 'post', (ex) => control(ex, async (body) => {
-    const index = await service.repositoryIndex();
+    const index = (await service.repositoryIndex()).map((e) => (e.reason === undefined ? e : { ...e, reason: redact.text(e.reason) }));
     return readyOnly(body) ? index.filter((e) => e.state === 'READY') : index;
   }));
+  // Model control: off unless --model-control-mode explicit, and then only with the admin
+  // token (checked before anything else, so that a caller without it learns nothing).
   const repo = service.repository;
-  simple('/v2/repository/models/:model/load', 'post', (ex, req) => {
+  const modelControl = (action: 'load' | 'unload'): RouteHandler => (ex, req) => {
     if (!repo) throw err('IG_NOT_FOUND', 'model control is disabled: start with --model-control-mode explicit');
+    const denied = admin(ex.headers.get('authorization'));
+    if (denied) return fail(ex, denied, { 'WWW-Authenticate': WWW_AUTHENTICATE });
     const name = param(req, 0);
-    control(ex, () => repo.load(name));
-  });
-  simple('/v2/repository/models/:model/unload', 'post', (ex, req) => {
-    if (!repo) throw err('IG_NOT_FOUND', 'model control is disabled: start with --model-control-mode explicit');
-    const name = param(req, 0);
-    control(ex, () => repo.unload(name));
-  });
+    control(ex, () => repo[action](name));
+  };
+  simple('/v2/repository/models/:model/load', 'post', modelControl('load'));
+  simple('/v2/repository/models/:model/unload', 'post', modelControl('unload'));
+
+  /** Every request: count it in the drain gate, refuse a head uWS let through (strict-head.ts). */
+  const exchange = (res: uWS.HttpResponse, req: uWS.HttpRequest, handler: RouteHandler): void => {
+    const ex = new HttpExchange(res, req, performance.now(), gate);
+    const bad = checkHead(ex, opts.maxBodyBytes);
+    if (bad) {
+      // Answered on the next turn, not now: uWS goes on parsing the bytes after this head as
+      // the next request as soon as this callback returns (a smuggled request). With this
+      // answer still pending it does not; the answer then closes the connection.
+      ex.closeAfter = true;
+      setImmediate(() => fail(ex, bad));
+      return;
+    }
+    try {
+      handler(ex, req);
+    } catch (e) {
+      fail(ex, e);
+    }
+  };
 
   for (const [pattern, byMethod] of routes) {
     for (const [method, handler] of byMethod) {
-      app[method](pattern, (res, req) => {
-        const ex = new HttpExchange(res, req, performance.now());
-        try {
-          handler(ex, req);
-        } catch (e) {
-          ex.finishError(e);
-        }
-      });
+      app[method](pattern, (res, req) => exchange(res, req, handler));
     }
     // uWS tries method-specific handlers before any().
     const allow = [...byMethod.keys()].map((m) => m.toUpperCase()).join(', ');
-    app.any(pattern, (res, req) => {
-      const ex = new HttpExchange(res, req, performance.now());
-      ex.finishError(err('IG_METHOD_NOT_ALLOWED', `${ex.method.toUpperCase()} is not allowed on ${ex.url} (allowed: ${allow})`), undefined, { Allow: allow });
-    });
+    app.any(pattern, (res, req) => exchange(res, req, (ex) =>
+      fail(ex, err('IG_METHOD_NOT_ALLOWED', `${ex.method.toUpperCase()} is not allowed on ${ex.url} (allowed: ${allow})`), { Allow: allow })));
   }
 
-  const stream = attachStream(app, service, { maxPayloadBytes: opts.maxBodyBytes, ...opts.stream });
+  let health: HealthListener | undefined;
+  const stream = attachStream(app, service, { maxPayloadBytes: opts.maxBodyBytes, ...opts.stream }, { gate, redact });
 
-  app.any('/*', (res, req) => {
-    const ex = new HttpExchange(res, req, performance.now());
-    ex.finishError(err('IG_NOT_FOUND', `no route for ${ex.method.toUpperCase()} ${ex.url}`));
-  });
+  app.any('/*', (res, req) => exchange(res, req, (ex) => fail(ex, err('IG_NOT_FOUND', `no route for ${ex.method.toUpperCase()} ${ex.url}`))));
 
-  return new Promise((resolve, reject) => {
+  return new Promise<RunningServer>((resolve, reject) => {
     // An exclusive listen (no SO_REUSEPORT): a second infergate on the same port must fail to
     // start, not silently split the traffic with the first.
     const listen = app.listen as unknown as (host: string, port: number, options: number, cb: (s: uWS.us_listen_socket | false) => void) => void;
@@ -183,19 +219,40 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
       }
       const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
       let listening = true;
+      const stopListening = (): void => {
+        if (listening) uWS.us_listen_socket_close(listenSocket);
+        listening = false;
+        health?.close();
+        health = undefined;
+      };
       resolve({
         port,
-        stopListening() {
-          if (listening) uWS.us_listen_socket_close(listenSocket);
-          listening = false;
+        healthPort: undefined,
+        stopListening,
+        beginDrain() {
+          stopListening();
+          gate.begin();
+        },
+        whenIdle: () => gate.whenIdle(),
+        get inFlight() {
+          return gate.inFlight;
         },
         closeAll() {
-          if (listening) uWS.us_listen_socket_close(listenSocket);
-          listening = false;
+          stopListening();
           stream.closeAll();
           (app as unknown as { close?: () => void }).close?.();
         },
       });
     });
+  }).then(async (server) => {
+    if (opts.healthPort === undefined) return server;
+    try {
+      health = await startHealthListener(opts.host, opts.healthPort, service);
+    } catch (e) {
+      server.closeAll();
+      throw e;
+    }
+    server.healthPort = health.port;
+    return server;
   });
 }

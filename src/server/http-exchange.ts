@@ -5,7 +5,11 @@
 //  - onAborted must be registered before any await; after an abort, touching `res` crashes the
 //    process, so every write goes through finish(), which checks `aborted` and `finished`.
 //  - Writes that happen after an await are corked so headers and body leave in one syscall.
+// Each exchange counts in the server's DrainGate from construction until it is answered or
+// aborted; while the gate drains (and for a rejected head or body), the response carries
+// `Connection: close` and uWS closes the connection once it is written (README "Drain").
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { DrainGate } from './drain.js';
 import { InferError, toInferError } from '../core/errors.js';
 import { STATUS_TEXT } from './status-text.js';
 import type { CancelSignal } from '../core/types.js';
@@ -20,28 +24,49 @@ export class HttpExchange implements CancelSignal {
   readonly contentType: string;
   readonly contentLength: number | undefined;
   readonly headers: ReadonlyMap<string, string>;
+  /** How often each header that must appear at most once was sent (see strict-head.ts);
+   *  the Map above keeps only the last of a repeated header. */
+  readonly repeats: { contentLength: number; host: number; transferEncoding: number };
+  /** Bytes of the request line's target and the header lines, as parsed (strict-head.ts). */
+  readonly headBytes: number;
   /** performance.now() at arrival, for latency accounting. */
   readonly arrivalMs: number;
   aborted = false;
   finished = false;
+  /** Close the connection after the response (a rejected head or body; the drain). */
+  closeAfter = false;
+  #gate: DrainGate | undefined;
   /** Listeners for a client disconnect (see CancelSignal); usually none or one. */
   #abortListeners: Array<() => void> | undefined;
   #onFinish: ((status: number) => void) | undefined;
 
-  constructor(res: HttpResponse, req: HttpRequest, nowMs: number) {
+  constructor(res: HttpResponse, req: HttpRequest, nowMs: number, gate?: DrainGate) {
     this.res = res;
     this.arrivalMs = nowMs;
     this.method = req.getMethod();
     this.url = req.getUrl();
     this.query = req.getQuery() ?? '';
     const headers = new Map<string, string>();
-    req.forEach((k, v) => headers.set(k, v));
+    const repeats = { contentLength: 0, host: 0, transferEncoding: 0 };
+    let headBytes = this.url.length + this.query.length;
+    req.forEach((k, v) => {
+      headBytes += k.length + v.length + 4;
+      if (k === 'content-length') repeats.contentLength++;
+      else if (k === 'host') repeats.host++;
+      else if (k === 'transfer-encoding') repeats.transferEncoding++;
+      headers.set(k, v);
+    });
     this.headers = headers;
+    this.repeats = repeats;
+    this.headBytes = headBytes;
+    this.#gate = gate;
+    gate?.arrive();
     this.contentType = (headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     const cl = headers.get('content-length');
     this.contentLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : undefined;
     res.onAborted(() => {
       this.aborted = true;
+      if (!this.finished) this.#gate?.done();
       const listeners = this.#abortListeners;
       this.#abortListeners = undefined;
       if (listeners) for (const l of listeners) l();
@@ -75,11 +100,14 @@ export class HttpExchange implements CancelSignal {
     this.finished = true;
     this.#onFinish?.(status);
     if (this.aborted) return;
+    // uWS writes `Connection: close` itself when asked to close, unless the client sent it.
+    const close = this.closeAfter || this.#gate?.draining === true;
     this.res.cork(() => {
       this.res.writeStatus(STATUS_TEXT[status] ?? `${status}`);
       for (const k in headers) this.res.writeHeader(k, headers[k]!);
-      this.res.end(body);
+      this.res.end(body, close);
     });
+    this.#gate?.done();
   }
 
   finishJson(status: number, value: unknown, extraHeaders: Record<string, string> = {}): void {
@@ -95,6 +123,8 @@ export class HttpExchange implements CancelSignal {
     const retryAfterS = ie.retryAfterS ?? (ie.status === 503 && ie.retryable ? 1 : undefined);
     if (retryAfterS !== undefined) headers['Retry-After'] = String(retryAfterS);
     headers['X-Infergate-Error'] = ie.code;
+    // A refused body is not read to its end: the connection cannot carry another request.
+    if (ie.code === 'IG_BODY_TOO_LARGE') this.closeAfter = true;
     if (body) {
       headers['Content-Type'] = body.contentType;
       this.finish(ie.status, headers, body.bytes);

@@ -6,9 +6,11 @@
 // past maxPendingBytes is disconnected rather than allowed to grow server memory without bound.
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
-import { err, toInferError } from '../core/errors.js';
+import { err } from '../core/errors.js';
 import { decodeFlatRequest, encodeFlatError, encodeFlatResponse } from '../protocol/flatbuffers-codec.js';
 import type { InferenceService } from '../core/service.js';
+import type { DrainGate } from './drain.js';
+import type { Redactor } from './public-error.js';
 
 export interface StreamOptions {
   maxPayloadBytes: number;
@@ -34,7 +36,12 @@ interface Conn {
   pendingBytes: number;
 }
 
-export function attachStream(app: TemplatedApp, service: InferenceService, partial: Partial<StreamOptions>): { closeAll(): void } {
+/** The server's drain gate (each stream request counts in it until answered; while it drains,
+ *  new frames are refused with IG_SHUTTING_DOWN and new upgrades with 503) and its redactor. */
+export interface StreamDeps { gate: DrainGate; redact: Redactor }
+
+export function attachStream(app: TemplatedApp, service: InferenceService, partial: Partial<StreamOptions>, deps: StreamDeps): { closeAll(): void } {
+  const { gate, redact } = deps;
   const opts: StreamOptions = { ...DEFAULTS, ...partial };
   const sockets = new Set<WebSocket<Conn>>();
 
@@ -66,6 +73,10 @@ export function attachStream(app: TemplatedApp, service: InferenceService, parti
     idleTimeout: opts.idleTimeoutS,
     maxBackpressure: Math.max(opts.maxBackpressureBytes * 2, opts.maxPendingBytes),
     upgrade: (res, req, context) => {
+      if (gate.draining) {
+        res.writeStatus('503 Service Unavailable').writeHeader('Retry-After', '1').writeHeader('X-Infergate-Error', 'IG_SHUTTING_DOWN').end('', true);
+        return;
+      }
       res.upgrade<Conn>(
         { closed: false, inFlight: new Map(), nextSeq: 0, pending: [], pendingBytes: 0 },
         req.getHeader('sec-websocket-key'),
@@ -95,13 +106,15 @@ export function attachStream(app: TemplatedApp, service: InferenceService, parti
         id = request.id;
         model = request.modelName;
         if (model === '') throw err('IG_BAD_REQUEST', 'stream requests must name their model (model_name)');
+        if (gate.draining) throw err('IG_SHUTTING_DOWN', 'the server is shutting down', { retryAfterS: 1 });
         if (c.inFlight.size >= opts.maxInFlightPerConnection) {
           throw err('IG_TOO_MANY_REQUESTS', `more than ${opts.maxInFlightPerConnection} requests in flight on this connection`, { retryAfterS: 1 });
         }
         const seq = c.nextSeq++;
         const ac = new AbortController();
         c.inFlight.set(seq, ac);
-        service.infer(request, { signal: ac.signal, arrivalMs }).then(
+        gate.arrive();
+        service.infer(request, { signal: ac.signal, arrivalMs }).finally(() => gate.done()).then(
           (response) => {
             c.inFlight.delete(seq);
             const encodeMs = performance.now();
@@ -111,11 +124,11 @@ export function attachStream(app: TemplatedApp, service: InferenceService, parti
           },
           (e: unknown) => {
             c.inFlight.delete(seq);
-            sendFrame(ws, encodeFlatError(toInferError(e), id, model));
+            sendFrame(ws, encodeFlatError(redact.error(e), id, model));
           },
         );
       } catch (e) {
-        sendFrame(ws, encodeFlatError(toInferError(e), id, model));
+        sendFrame(ws, encodeFlatError(redact.error(e), id, model));
       }
     },
     drain: (ws) => flush(ws),

@@ -37,9 +37,9 @@ function fails(fn: () => unknown, message: string): void {
 test('defaults', () => {
   const cfg = resolve(REPO);
   assert.deepEqual({ ...cfg, sources: undefined }, {
-    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 64, inlineMaxComputeUs: 200,
+    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, healthPort: undefined, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 64, inlineMaxComputeUs: 200,
     quietSpinUs: 500, idleSpinThreads: 1, idleSpinWindowUs: 2000, maxBodyBytes: 64 * 1024 * 1024,
-    modelControlMode: 'none', modelLoadThreads: undefined, exitOnError: true, strictReadiness: false, logLevel: 'info', configFile: undefined,
+    modelControlMode: 'none', modelLoadThreads: undefined, exitOnError: true, exitTimeoutS: 30, adminToken: undefined, strictReadiness: false, logLevel: 'info', configFile: undefined,
     // 2 cores, 2 workers: one ORT thread each.
     modelDefaults: { runtime: { intra_op_threads: 1 } }, modelOverrides: {},
     sources: undefined, warnings: [],
@@ -66,6 +66,15 @@ test('idle spinners: one by default; none on one core or under a CPU quota, wher
   assert.equal(resolve(REPO, { INFERGATE_IDLE_SPIN_THREADS: '3' }).idleSpinThreads, 3);
 });
 
+test('model control: explicit needs an admin token of at least 16 characters; the environment variable works', () => {
+  fails(() => resolve([...REPO, '--model-control-mode', 'explicit']),
+    '--model-control-mode explicit needs an admin token for the load and unload endpoints: set INFERGATE_ADMIN_TOKEN (or --admin-token)');
+  fails(() => resolve([...REPO, '--admin-token', 'short']), 'the admin token must be at least 16 characters (e.g. openssl rand -hex 16)');
+  const cfg = resolve([...REPO, '--model-control-mode', 'explicit'], { INFERGATE_ADMIN_TOKEN: '0123456789abcdef' });
+  assert.equal(cfg.adminToken, '0123456789abcdef');
+  assert.equal(cfg.sources.adminToken, 'env');
+});
+
 test('the model repository is required', () => {
   fails(() => resolve([]), '--model-repository is required (or INFERGATE_MODEL_REPOSITORY, or "modelRepository" in the config file)');
   assert.equal(resolve([], { INFERGATE_MODEL_REPOSITORY: '/m' }).modelRepository, '/m');
@@ -77,6 +86,7 @@ test('every option validates with one message shape', () => {
     [['--port', '70000'], '--port must be an integer in 0..65535 (got "70000")'],
     [['--port', '80.5'], '--port must be an integer in 0..65535 (got "80.5")'],
     [['--host', ''], '--host must be a non-empty string (got "")'],
+    [['--health-port', '65536'], '--health-port must be an integer in 0..65535 (got "65536")'],
     [['--model-repository', ' '], '--model-repository must be a non-empty string (got " ")'],
     [['--workers', '0'], '--workers must be an integer in 1..256 (got "0")'],
     [['--spin-us', '-1'], '--spin-us must be an integer in 0..1000000 (got "-1")'],
@@ -92,6 +102,8 @@ test('every option validates with one message shape', () => {
     [['--model-control-mode', 'poll'], '--model-control-mode must be one of none, explicit (got "poll")'],
     [['--model-load-threads', '0'], '--model-load-threads must be an integer in 1..256 (got "0")'],
     [['--exit-on-error=maybe'], '--exit-on-error must be true or false (got "maybe")'],
+    [['--exit-timeout-s', '0'], '--exit-timeout-s must be an integer in 1..86400 (got "0")'],
+    [['--admin-token', ''], '--admin-token must be a non-empty string (got "")'],
     [['--strict-readiness=1x'], '--strict-readiness must be true or false (got "1x")'],
     [['--log-level', 'verbose'], '--log-level must be one of debug, info, warn, error, silent (got "verbose")'],
     [['--max-batch-size', '-1'], '--max-batch-size must be a non-negative integer (got "-1")'],
@@ -124,7 +136,7 @@ test('the same message names the environment variable or the config file key', (
 
 test('values: forms accepted', () => {
   const cfg = resolve(['--model-repository=/abs/models', '--port=0', '--max-body-bytes', '512KiB', '--shed-status', '429',
-    '--allow-spinning', '--model-control-mode', 'explicit', '--log-level', 'debug', '--host', '::']);
+    '--allow-spinning', '--model-control-mode', 'explicit', '--admin-token', 'a-token-of-16-chars', '--log-level', 'debug', '--host', '::']);
   assert.equal(cfg.modelRepository, '/abs/models');
   assert.equal(cfg.port, 0);
   assert.equal(cfg.maxBodyBytes, 512 * 1024);

@@ -8,9 +8,14 @@ export interface TestGateway extends Gateway {
   logs: string[];
 }
 
+/** The admin token of every test gateway (model control needs one). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+/** Headers that authorise model control on a test gateway. */
+export const ADMIN_AUTH = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } as const;
+
 export async function startTestGateway(repo: string, opts: {
   workers?: number; maxBodyBytes?: number; modelControlMode?: 'none' | 'explicit'; inline?: ExecutionOptions['inline']; idleSpin?: ExecutionOptions['idleSpin'];
-  exitOnError?: boolean; loadThreads?: number; strictReadiness?: boolean;
+  exitOnError?: boolean; loadThreads?: number; strictReadiness?: boolean; adminToken?: string; healthPort?: number;
 } = {}): Promise<TestGateway> {
   const logs: string[] = [];
   const push = (l: string): void => void logs.push(l);
@@ -18,7 +23,8 @@ export async function startTestGateway(repo: string, opts: {
     modelRepository: repo,
     modelControlMode: opts.modelControlMode ?? 'none',
     pool: { workers: opts.workers ?? 1, inline: opts.inline, idleSpin: opts.idleSpin },
-    server: { host: '127.0.0.1', port: 0, maxBodyBytes: opts.maxBodyBytes ?? 64 << 20 },
+    server: { host: '127.0.0.1', port: 0, maxBodyBytes: opts.maxBodyBytes ?? 64 << 20, adminToken: opts.adminToken ?? TEST_ADMIN_TOKEN,
+      ...(opts.healthPort !== undefined ? { healthPort: opts.healthPort } : {}) },
     log: { debug: push, info: push, warn: (l) => push(`warn: ${l}`), error: (l) => push(`error: ${l}`) },
     exitOnError: opts.exitOnError ?? false,
     ...(opts.loadThreads !== undefined ? { loadThreads: opts.loadThreads } : {}),

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildModel } from '../fixtures/onnx-builder.js';
-import { startTestGateway } from '../helpers/gateway.js';
+import { ADMIN_AUTH, startTestGateway } from '../helpers/gateway.js';
 import { writeModel } from '../helpers/fixtures.js';
 
 /** x float32[N,2] -> y = x + [1, 2]: tiny, so a thousand copies load in seconds. */
@@ -74,7 +74,7 @@ test('200 reloads of a model while it serves traffic: zero failed requests', { t
     });
     const reloadFailures: string[] = [];
     for (let i = 0; i < 200; i++) {
-      const r = await fetch(`${gw.url}/v2/repository/models/m/load`, { method: 'POST' });
+      const r = await fetch(`${gw.url}/v2/repository/models/m/load`, { method: 'POST', headers: ADMIN_AUTH });
       if (r.status !== 200) reloadFailures.push(`${r.status} ${await r.text()}`);
     }
     reloading = false;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildModel } from '../fixtures/onnx-builder.js';
 import { buildRanker } from '../../scripts/gen-demo-models.js';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { ADMIN_AUTH, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { writeModel } from '../helpers/fixtures.js';
 
 let gw: TestGateway;
@@ -40,7 +40,7 @@ after(async () => {
   rmSync(repo, { recursive: true, force: true });
 });
 
-const post = (path: string, body = '') => fetch(`${gw.url}${path}`, { method: 'POST', body });
+const post = (path: string, body = '') => fetch(`${gw.url}${path}`, { method: 'POST', body, headers: ADMIN_AUTH });
 
 test('repository index lists every model with its state', async () => {
   const r = await post('/v2/repository/index');

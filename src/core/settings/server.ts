@@ -19,6 +19,10 @@ export const SERVER_SETTINGS = defineTable('server', {
     flag: 'port', arg: 'PORT', kind: { type: 'int', min: 0, max: 65535 }, default: 8000, unit: '',
     help: 'HTTP and WebSocket port (0 = any free port).',
   },
+  healthPort: {
+    flag: 'health-port', arg: 'PORT', kind: { type: 'int', min: 0, max: 65535 }, default: undefined as number | undefined, defaultText: '(off)', unit: '',
+    help: 'Also answer /v2/health/{live,ready} on this port over Node\'s HTTP parser, which speaks HTTP/1.0 (HAProxy option httpchk); the main port cannot.',
+  },
   workers: {
     flag: 'workers', kind: { type: 'int', min: 1, max: 256 }, default: undefined as number | undefined, defaultText: 'CPU cores', unit: 'threads', decision: '007',
     help: 'Inference worker threads, each with its own ORT thread pool (see --intra-op-threads).',
@@ -60,6 +64,10 @@ export const SERVER_SETTINGS = defineTable('server', {
     flag: 'model-control-mode', arg: 'MODE', kind: { type: 'enum', values: ['none', 'explicit'] }, default: 'none' as 'none' | 'explicit', unit: '',
     help: 'none: load every model at start-up. explicit: also serve POST /v2/repository/{index,models/M/load,models/M/unload}.',
   },
+  adminToken: {
+    flag: 'admin-token', arg: 'TOKEN', kind: { type: 'string' }, default: undefined as string | undefined, unit: '',
+    help: 'Bearer token that model control (load / unload) requires; needed with --model-control-mode explicit. Prefer the environment variable: flags show in ps.',
+  },
   modelLoadThreads: {
     flag: 'model-load-threads', kind: { type: 'int', min: 1, max: 256 }, default: undefined as number | undefined,
     defaultText: 'CPU cores (at least 2)', unit: 'versions',
@@ -68,6 +76,10 @@ export const SERVER_SETTINGS = defineTable('server', {
   exitOnError: {
     flag: 'exit-on-error', kind: { type: 'bool' }, default: true, unit: '',
     help: 'Exit non-zero at start-up when any model fails to load (Triton\'s default); false serves the models that loaded.',
+  },
+  exitTimeoutS: {
+    flag: 'exit-timeout-s', kind: { type: 'int', min: 1, max: 86_400 }, default: 30, unit: 's',
+    help: 'On SIGTERM/SIGINT, exit once every request received is answered, or after this long at the latest (counted from the signal, never restarted).',
   },
   strictReadiness: {
     flag: 'strict-readiness', kind: { type: 'bool' }, default: false, unit: '',
