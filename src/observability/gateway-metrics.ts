@@ -33,6 +33,10 @@ export function createGatewayMetrics() {
     shed: registry.counter('infergate_request_shed_total', 'Requests refused because the queue was full'),
     queueDepth: registry.gauge('infergate_queue_depth', 'Requests waiting in the batcher queue'),
     inFlightBatches: registry.gauge('infergate_inflight_batches', 'Batches running in workers'),
+    // The concurrency gate (config.json concurrency_limit), per model version that has one.
+    concurrencyLimit: registry.gauge('infergate_concurrency_limit', 'Requests a model version admits at once (its current concurrency limit)'),
+    concurrencyInFlight: registry.gauge('infergate_concurrency_in_flight', 'Requests admitted by the concurrency gate and not yet answered'),
+    concurrencyRefused: registry.counter('infergate_concurrency_refused_total', 'Requests refused at once by the concurrency limit (429 IG_CONCURRENCY_LIMIT)'),
     modelReady: registry.gauge('infergate_model_ready', '1 when the model version is ready'),
   };
 }

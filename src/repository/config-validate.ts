@@ -34,12 +34,13 @@ export const SECTION_FIELDS = {
   dynamic_batching: sectionOf('dynamic_batching'),
   runtime: sectionOf('runtime'),
   warmup: sectionOf('warmup'),
+  concurrency_limit: sectionOf('concurrency_limit'),
 } as const satisfies Record<string, Fields>;
 type SectionName = keyof typeof SECTION_FIELDS;
 export const TOP_FIELDS: Fields = {
   name: NON_EMPTY_STRING, platform: oneOf(['onnxruntime_onnx']), max_batch_size: checkOf(BATCHING_SETTINGS.maxBatchSize),
   input: 'custom', output: 'custom', version_policy: 'custom',
-  dynamic_batching: 'custom', runtime: 'custom', warmup: 'custom', model_warmup: 'custom',
+  dynamic_batching: 'custom', runtime: 'custom', warmup: 'custom', model_warmup: 'custom', concurrency_limit: 'custom',
 };
 
 function checkTensors(v: unknown, src: string, path: string): TensorConfigJson[] {
