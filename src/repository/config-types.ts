@@ -3,6 +3,7 @@
 // only: config.ts builds the one from the other, config-validate.ts checks the JSON layers.
 import type { DataType } from '../core/types.js';
 import type { ConcurrencyLimitMode } from '../core/settings/index.js';
+import type { RoutingConfig, RoutingConfigJson } from './routing.js';
 import type { BatcherOptions } from '../batching/options.js';
 import type { GraphOptimizationLevel, SessionOptions } from '../runtime/types.js';
 
@@ -71,6 +72,8 @@ export interface ModelConfig {
   runtime: RuntimeConfig;
   warmup: WarmupConfig;
   concurrencyLimit: ConcurrencyLimitConfig;
+  /** A/B split and shadow of requests that name no version (routing.ts); absent = the newest. */
+  routing?: RoutingConfig;
 }
 
 /** config.json's concurrency_limit (src/core/settings/concurrency.ts). */
@@ -120,6 +123,7 @@ export interface ModelConfigJson {
   };
   /** Triton's model_warmup: samples run before the model is ready; a failure fails the load. */
   model_warmup?: WarmupSampleJson[];
+  routing?: RoutingConfigJson;
 }
 
 

@@ -21,6 +21,7 @@ import type {
   ModelConfig, ModelConfigJson, ProviderConfigJson, TensorConfig, TensorConfigJson, VersionPolicy, VersionPolicyJson,
 } from './config-types.js';
 import { toWarmupSamples, warmupSampleJson } from './warmup-config.js';
+import { routingJson, toRouting } from './routing.js';
 import {
   bad, closestName, ConfigError, has, mergeConfigLayers, SECTION_FIELDS, TOP_FIELDS, validateConfigLayer,
 } from './config-validate.js';
@@ -126,6 +127,7 @@ function build(j: ModelConfigJson, modelName: string, src: string): ModelConfig 
     warmup: { batchSizes: [...warmup], samples: toWarmupSamples(j.model_warmup, maxBatchSize, src) },
     concurrencyLimit,
   };
+  if (j.routing !== undefined) cfg.routing = toRouting(j.routing);
   if (j.input !== undefined) cfg.inputs = j.input.map(toTensorConfig);
   if (j.output !== undefined) cfg.outputs = j.output.map(toTensorConfig);
   return cfg;
@@ -227,6 +229,7 @@ export function toConfigJson(cfg: ModelConfig): ModelConfigJson {
   if (cfg.outputs !== undefined) out.output = tensors(cfg.outputs);
   const derived = defaultWarmupBatchSizes(cfg.maxBatchSize, b.preferredBatchSizes);
   if (derived.join() !== cfg.warmup.batchSizes.join()) out.warmup = { batch_sizes: [...cfg.warmup.batchSizes] };
+  if (cfg.routing !== undefined) out.routing = routingJson(cfg.routing);
   if (cfg.warmup.samples.length > 0) out.model_warmup = cfg.warmup.samples.map(warmupSampleJson);
   return out;
 }

@@ -103,7 +103,8 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         id = request.id;
         const timeoutHeader = ex.headers.get('x-infergate-timeout-us');
         const headerTimeoutUs = timeoutHeader !== undefined && /^\d+$/.test(timeoutHeader) ? Number(timeoutHeader) : undefined;
-        const response = await service.infer(request, { signal: ex.signal, arrivalMs: ex.arrivalMs, headerTimeoutUs });
+        const routeKey = ex.headers.get('x-infergate-route-key');
+        const response = await service.infer(request, { signal: ex.signal, arrivalMs: ex.arrivalMs, headerTimeoutUs, routeKey });
         const encodeMs = performance.now();
         const encoded = encodeResponse(format, request, response);
         service.observeWire('encode', format, (performance.now() - encodeMs) * 1000);
@@ -144,6 +145,12 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
     if (!repo) throw err('IG_NOT_FOUND', 'model control is disabled: start with --model-control-mode explicit');
     const name = param(req, 0);
     control(ex, () => repo.unload(name));
+  });
+
+  simple('/v2/repository/models/:model/routing', 'post', (ex, req) => {
+    if (!repo) throw err('IG_NOT_FOUND', 'model control is disabled: start with --model-control-mode explicit');
+    const name = param(req, 0);
+    control(ex, (body) => repo.routing(name, body));
   });
 
   for (const [pattern, byMethod] of routes) {
