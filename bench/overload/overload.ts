@@ -10,10 +10,11 @@
 // successful answers only: the admitted requests. Goodput = answers within the budget per second.
 // --server-cpus 0 pins the gateway (every thread) to those CPUs with taskset, so that 2x its
 // capacity stays within what the load generator can send from the other cores.
-//   node dist/bench/overload/overload.js [--duration-s 60] [--capacity-s 10] [--workers 2] [--server-cpus LIST] [--out PREFIX]
+//   node dist/bench/overload/overload.js [--duration-s 60] [--capacity-s 10] [--workers 2] [--server-cpus LIST]
+//     [--workload k1|k200|k1000] [--out PREFIX]
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLoadgen, startGateway } from '../harness/processes.js';
 import type { LoadResult } from '../loadgen/result.js';
@@ -32,6 +33,7 @@ const connections = arg('connections', '256');
 const outPrefix = arg('out', '');
 const serverCpus = arg('server-cpus', '');
 const model = 'ranker';
+const workload = arg('workload', 'k1');
 
 interface Row { name: string; args: string[]; result: LoadResult }
 
@@ -46,9 +48,9 @@ async function withGateway<T>(extra: string[], fn: (url: string, pid: number) =>
 }
 
 function load(url: string, pid: number, name: string, args: string[]): Promise<LoadResult> {
-  const all = ['--url', url, '--model', model, '--workload', 'k1', '--server-pid', String(pid), '--label', name, '--timeout-ms', '30000', ...args];
+  const all = ['--url', url, '--model', model, '--workload', workload, '--server-pid', String(pid), '--label', name, '--timeout-ms', '30000', ...args];
   process.stderr.write(`${name}: loadgen ${all.join(' ')}\n`);
-  return runLoadgen(root, all, join(root, `.overload-${name}.json`), (durationS + 120) * 1000);
+  return runLoadgen(root, all, join(tmpdir(), `infergate-overload-${process.pid}-${name}.json`), (durationS + 120) * 1000);
 }
 
 const rows: Row[] = [];
@@ -90,7 +92,7 @@ const summary = rows.map(({ name, result: r }) => ({
     : Math.round((r.loadgen.serverCpuPercent / 100) * 1e6 / r.throughput.requestsPerS),
   meanBatchRows: r.server?.batchSize?.meanRows ?? null,
 }));
-const doc = { bench: 'overload', command: `node dist/bench/overload/overload.js ${process.argv.slice(2).join(' ')}`.trim(), cores: availableParallelism(),
+const doc = { bench: 'overload', command: `node dist/bench/overload/overload.js ${process.argv.slice(2).join(' ')}`.trim(), cores: availableParallelism(), workload,
   workers: Number(workers), serverCpus: serverCpus || 'all', durationS, capacityS, rate, budgetUs, unloadedP99Us: unloadedP99, capacityRps: Math.round(capacityRps), summary,
   runs: rows.map((r) => r.result) };
 console.log(JSON.stringify(summary, null, 2));

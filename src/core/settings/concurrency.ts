@@ -12,7 +12,7 @@ export const CONCURRENCY_SETTINGS = defineTable('concurrency', {
   concurrencyLimit: {
     configKey: 'concurrency_limit.mode', flag: 'concurrency-limit', arg: 'MODE', kind: { type: 'enum', values: ['off', 'fixed', 'adaptive'] },
     // Off: the queue bounds of dynamic_batching alone decide, as before this setting existed.
-    default: 'off' as ConcurrencyLimitMode, unit: '',
+    default: 'off' as ConcurrencyLimitMode, unit: '', decision: '012',
     help: 'Requests admitted at once per model version: off (queue bounds only), fixed (initial_limit), or adaptive (follows latency).',
   },
   concurrencyLimitInitial: {
