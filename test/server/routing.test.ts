@@ -126,3 +126,21 @@ test('a bad routing body is refused with a clear 400 and changes nothing', async
   assert.equal((await routing('{')).status, 400);
   assert.deepEqual((await routing('')).json, { split: [{ version: 1, weight: 1 }] });
 });
+
+test('without explicit model control the routing route does not exist (404), as load and unload', async () => {
+  const plain = await startTestGateway(repo, { workers: 1 });
+  try {
+    const r = await fetch(`${plain.url}/v2/repository/models/ab/routing`, { method: 'POST', body: '{}' });
+    assert.equal(r.status, 404);
+    assert.match(await r.text(), /model control is disabled/);
+    // config.json's routing still applies: the split is not a control-mode feature.
+    const v = await fetch(`${plain.url}/v2/models/ab/infer`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Infergate-Route-Key': 'member-7' },
+      body: JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 128], data: [...seededRows(1, 128, 3)] }] }),
+    });
+    assert.equal(v.status, 200);
+    assert.ok(['1', '2'].includes(((await v.json()) as { model_version: string }).model_version));
+  } finally {
+    await plain.close();
+  }
+});
