@@ -31,6 +31,8 @@ export interface LoadOptions {
   features: number;
   /** A request not answered within this is counted as a 'timeout' error. */
   timeoutMs: number;
+  /** Goodput: successful answers within this latency are counted apart (0 = no budget). */
+  budgetUs: number;
   /** WebSocket: most requests in flight per connection (the gateway's default bound is 1024). */
   maxInFlightPerConnection: number;
   /** Read GET /metrics before and after the measured window. */
@@ -45,7 +47,7 @@ export interface LoadOptions {
 export const DEFAULT_OPTIONS: LoadOptions = {
   url: '', model: 'ranker', protocol: 'flatbuffers', workload: 'k1', mode: 'closed',
   rate: 0, arrival: 'poisson', concurrency: 1, connections: 0, durationS: 5, warmupS: 1, seed: 1,
-  jsonOut: '', inputName: '', features: 0, timeoutMs: 10_000, maxInFlightPerConnection: 1024,
+  jsonOut: '', inputName: '', features: 0, timeoutMs: 10_000, budgetUs: 0, maxInFlightPerConnection: 1024,
   scrapeMetrics: true, quiet: false, label: '', serverPid: 0,
 };
 
@@ -66,6 +68,7 @@ export const USAGE = `usage: node dist/bench/loadgen/cli.js --url http://127.0.0
   --input-name NAME       input tensor name (default: from GET /v2/models/{model}, else "features")
   --features N            features per row (default: from metadata, else 128)
   --timeout-ms N          per-request timeout, counted as error "timeout" (default 10000)
+  --budget-us N           count successful answers within N us apart (goodput; default 0 = none)
   --max-in-flight-per-connection N   ws only (default 1024)
   --no-metrics            do not read GET /metrics
   --json OUT              write the result as JSON to OUT ('-' = stdout)
@@ -107,6 +110,7 @@ export function parseArgs(argv: readonly string[]): LoadOptions {
       case '--input-name': o.inputName = value() ?? ''; break;
       case '--features': o.features = num(flag, value(), positiveInt, 'a positive integer'); break;
       case '--timeout-ms': o.timeoutMs = num(flag, value(), positive, 'a positive number'); break;
+      case '--budget-us': o.budgetUs = num(flag, value(), nonNegative, 'a non-negative number'); break;
       case '--max-in-flight-per-connection':
         o.maxInFlightPerConnection = num(flag, value(), positiveInt, 'a positive integer'); break;
       case '--no-metrics': o.scrapeMetrics = false; break;

@@ -77,6 +77,12 @@ export class PreciseTimer {
     return this.pending.length - this.pendingHead;
   }
 
+  /** Ring slots free: the worker may lag the main thread's clock (a starved thread on a busy
+   *  machine), so times passed by the clock can still occupy the ring. */
+  get space(): number {
+    return RING - (this.written - Atomics.load(this.words, W_READ));
+  }
+
   /** How early the worker fires (ms): the mean delay of its message hop, at most 0.2 ms. */
   get leadMs(): number {
     return this.lead[0]!;

@@ -38,6 +38,8 @@ export interface LoadResult {
     /** Open loop: scheduled but never sent before the window closed (client backlog). */
     unsent: number;
     rowsAnswered: number;
+    /** Successful answers within options.budgetUs (0 when no budget was given). */
+    withinBudget: number;
   };
   throughput: { requestsPerS: number; rowsPerS: number };
   /** Successful requests only. Open loop: from the intended send time; closed loop: from the send. */

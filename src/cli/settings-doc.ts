@@ -11,6 +11,7 @@ const GROUPS: readonly [SettingGroup, string][] = [
   ['batching', 'Batching (per model; a flag sets the default of every model)'],
   ['runtime', 'ONNX Runtime session (per model)'],
   ['warmup', 'Warm-up (per model)'],
+  ['concurrency', 'Concurrency limit (per model; a flag sets the default of every model)'],
 ];
 
 /** Text safe inside a Markdown table cell. */

@@ -21,6 +21,8 @@ export const ERROR_CATALOGUE = {
   IG_BODY_TOO_LARGE: { status: 413, retryable: false },
   IG_QUEUE_FULL: { status: 503, retryable: true },
   IG_TOO_MANY_REQUESTS: { status: 429, retryable: true },
+  /** A model version's concurrency limit (config.json concurrency_limit) is reached. */
+  IG_CONCURRENCY_LIMIT: { status: 429, retryable: true },
   IG_MODEL_NOT_READY: { status: 503, retryable: true },
   IG_SERVER_NOT_READY: { status: 503, retryable: true },
   IG_SHUTTING_DOWN: { status: 503, retryable: true },
@@ -44,7 +46,7 @@ export const WIRE_ERROR_CODES: Readonly<Record<ErrorCode, number>> = {
   IG_BODY_TOO_LARGE: 16, IG_QUEUE_FULL: 17, IG_TOO_MANY_REQUESTS: 18, IG_MODEL_NOT_READY: 19,
   IG_SERVER_NOT_READY: 20, IG_SHUTTING_DOWN: 21, IG_DEADLINE_EXCEEDED: 22, IG_CANCELLED: 23,
   IG_MODEL_LOAD_FAILED: 24, IG_INFERENCE_FAILED: 25, IG_INTERNAL: 26, IG_UNAUTHORIZED: 27,
-  IG_HEADERS_TOO_LARGE: 28,
+  IG_HEADERS_TOO_LARGE: 28, IG_CONCURRENCY_LIMIT: 29,
 };
 
 export class InferError extends Error {

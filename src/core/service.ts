@@ -55,6 +55,8 @@ export interface InferOptions {
   arrivalMs: number;
   /** Timeout from the X-Infergate-Timeout-Us style header, when the transport carries one. */
   headerTimeoutUs?: number;
+  /** The X-Infergate-Route-Key header: the A/B split's sticky key (else the route_key parameter). */
+  routeKey?: string;
 }
 
 export interface InferenceService {
@@ -78,6 +80,9 @@ export interface InferenceService {
   repository?: {
     load(name: string): Promise<void>;
     unload(name: string): Promise<void>;
+    /** Replaces the model's routing with the JSON body's (null or {} clears it; an empty body
+     *  changes nothing); answers the routing in effect. */
+    routing(name: string, body: Uint8Array): Promise<unknown>;
   };
   metricsText(): string;
   /** Records how long one wire stage of a request took, by wire format. */

@@ -3,6 +3,8 @@
 import { Registry } from './metrics.js';
 
 const LATENCY_BUCKETS_US = [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 20000, 50000, 100000, 500000];
+const ABS_DIFF_BUCKETS = [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1, 10];
+const RANK_CORRELATION_BUCKETS = [-0.5, 0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1];
 const BATCH_BUCKETS_ROWS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 
 export function createGatewayMetrics() {
@@ -33,6 +35,17 @@ export function createGatewayMetrics() {
     shed: registry.counter('infergate_request_shed_total', 'Requests refused because the queue was full'),
     queueDepth: registry.gauge('infergate_queue_depth', 'Requests waiting in the batcher queue'),
     inFlightBatches: registry.gauge('infergate_inflight_batches', 'Batches running in workers'),
+    // The concurrency gate (config.json concurrency_limit), per model version that has one.
+    concurrencyLimit: registry.gauge('infergate_concurrency_limit', 'Requests a model version admits at once (its current concurrency limit)'),
+    concurrencyInFlight: registry.gauge('infergate_concurrency_in_flight', 'Requests admitted by the concurrency gate and not yet answered'),
+    concurrencyRefused: registry.counter('infergate_concurrency_refused_total', 'Requests refused at once by the concurrency limit (429 IG_CONCURRENCY_LIMIT)'),
+    // Shadow traffic (config.json routing.shadow): labels model + the shadow's version, and for
+    // the comparison the live and the shadow version.
+    shadowDuration: registry.histogram('infergate_shadow_duration_us', 'Shadow request, dispatch to answer (answer dropped), microseconds', LATENCY_BUCKETS_US),
+    shadowFailure: registry.counter('infergate_shadow_failure_total', 'Shadow requests that failed, by code (the live answer is never affected)'),
+    shadowSkipped: registry.counter('infergate_shadow_skipped_total', 'Live requests not copied to the shadow because too many shadow requests were in flight'),
+    shadowAbsDiff: registry.histogram('infergate_shadow_score_abs_diff', 'Absolute difference between live and shadow output values, per element', ABS_DIFF_BUCKETS),
+    shadowRankCorrelation: registry.histogram('infergate_shadow_rank_correlation', 'Spearman rank correlation of live and shadow scores, per request of >= 10 rows', RANK_CORRELATION_BUCKETS),
     modelReady: registry.gauge('infergate_model_ready', '1 when the model version is ready'),
   };
 }

@@ -1,5 +1,5 @@
 // One model version's request path, in the order a request takes it:
-//   validate (validate.ts) -> admit + batch (src/batching DynamicBatcher) -> execute
+//   validate (validate.ts) -> concurrency gate (concurrency-gate.ts, when configured) -> admit + batch (src/batching DynamicBatcher) -> execute
 //   (assemble rows into pooled shared memory -> BatchExecutor.run -> slice outputs per request)
 //   -> the request's InferResponse.
 // Lifecycle (opening the session, warm-up, unload) is src/repository/model-version.ts's job; this
@@ -23,6 +23,7 @@ import type { BatchExecutor } from './executor.js';
 import { toTaskTensor, unbatchedInputs } from './task-tensors.js';
 import { validateRequest, type ValidatedRequest } from './validate.js';
 import type { ModelStats } from './model-stats.js';
+import { ConcurrencyGate, type GateConfig } from './concurrency-gate.js';
 
 /** What the pipeline knows of its model version: fixed once the version is loaded. */
 export interface PipelineSpec {
@@ -35,6 +36,8 @@ export interface PipelineSpec {
   maxBatchSize: number;
   /** The model's dynamic_batching settings (maxBatchSize is taken from above). */
   batching: Partial<BatcherOptions>;
+  /** The model's concurrency_limit; absent or mode 'off' = no gate. */
+  concurrency?: GateConfig;
 }
 
 export interface PipelineDeps {
@@ -56,11 +59,22 @@ export class ModelPipeline {
   readonly labels: Readonly<{ model: string; version: string }>;
   readonly #deps: PipelineDeps;
   readonly #batcher: DynamicBatcher<ValidatedRequest>;
+  /** Undefined when the model has no concurrency limit. */
+  readonly gate: ConcurrencyGate | undefined;
 
   constructor(spec: PipelineSpec, deps: PipelineDeps) {
     this.spec = spec;
     this.#deps = deps;
     this.labels = Object.freeze({ model: spec.name, version: spec.version });
+    const c = spec.concurrency;
+    if (c !== undefined && c.mode !== 'off') {
+      const clock = deps.clock;
+      this.gate = new ConcurrencyGate({ ...c, mode: c.mode }, {
+        nowUs: clock ? () => clock.nowUs() : () => performance.now() * 1000,
+        retryAfterS: spec.batching.retryAfterS ?? 1,
+        label: `model "${spec.name}" version ${spec.version}`,
+      });
+    }
     const executor = deps.executor;
     this.#batcher = new DynamicBatcher<ValidatedRequest>({
       options: { ...spec.batching, maxBatchSize: spec.maxBatchSize },
@@ -83,8 +97,12 @@ export class ModelPipeline {
     const s = this.spec;
     const v = validateRequest(req, { name: s.name, inputs: s.inputs, outputs: s.outputs, maxBatchSize: s.maxBatchSize });
     const executor = this.#deps.executor;
+    const gate = this.gate;
+    // Throws IG_CONCURRENCY_LIMIT at once when the limit is reached: nothing is queued.
+    const admittedUs = gate ? gate.acquire() : 0;
     executor.noteArrival();
     let result;
+    let ok = false;
     try {
       result = await this.#batcher.submit({
         rows: v.rows,
@@ -95,8 +113,10 @@ export class ModelPipeline {
         signal,
         unbatchable: s.maxBatchSize === 0,
       });
+      ok = true;
     } finally {
       executor.noteDone();
+      gate?.release(admittedUs, ok);
     }
     this.#deps.metrics.queueDuration.observe(this.labels, result.queueUs);
     this.#deps.stats?.completed(result.queueUs, v.rows);

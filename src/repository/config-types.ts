@@ -2,6 +2,8 @@
 // camelCase) and the config.json it is read from (ModelConfigJson, Triton-like snake_case). Types
 // only: config.ts builds the one from the other, config-validate.ts checks the JSON layers.
 import type { DataType } from '../core/types.js';
+import type { ConcurrencyLimitMode } from '../core/settings/index.js';
+import type { RoutingConfig, RoutingConfigJson } from './routing.js';
 import type { BatcherOptions } from '../batching/options.js';
 import type { GraphOptimizationLevel, SessionOptions } from '../runtime/types.js';
 
@@ -69,6 +71,18 @@ export interface ModelConfig {
   batching: BatchingConfig;
   runtime: RuntimeConfig;
   warmup: WarmupConfig;
+  concurrencyLimit: ConcurrencyLimitConfig;
+  /** A/B split and shadow of requests that name no version (routing.ts); absent = the newest. */
+  routing?: RoutingConfig;
+}
+
+/** config.json's concurrency_limit (src/core/settings/concurrency.ts). */
+export interface ConcurrencyLimitConfig {
+  mode: ConcurrencyLimitMode;
+  initialLimit: number;
+  minLimit: number;
+  maxLimit: number;
+  latencyTolerancePercent: number;
 }
 
 // config.json shape (after validateConfigLayer: integers are numbers, datatypes KServe names)
@@ -104,8 +118,12 @@ export interface ModelConfigJson {
     provider_fallback?: 'fail' | 'cpu';
   };
   warmup?: { batch_sizes?: number[] };
+  concurrency_limit?: {
+    mode?: ConcurrencyLimitMode; initial_limit?: number; min_limit?: number; max_limit?: number; latency_tolerance_percent?: number;
+  };
   /** Triton's model_warmup: samples run before the model is ready; a failure fails the load. */
   model_warmup?: WarmupSampleJson[];
+  routing?: RoutingConfigJson;
 }
 
 

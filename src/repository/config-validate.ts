@@ -5,6 +5,7 @@
 import { ALL_SETTINGS, BATCHING_SETTINGS, expectedInt, type Setting } from '../core/settings/index.js';
 import type { ModelConfigJson, ProviderConfigJson, TensorConfigJson, VersionPolicyJson } from './config-types.js';
 import { checkModelWarmup } from './warmup-config.js';
+import { checkRouting } from './routing.js';
 import {
   bad, BOOL, checkObject, ConfigError, checkValue, DATATYPE, DIMS, has, intIn, isPlainObject, join, NON_EMPTY_STRING, NON_NEG_INT, oneOf, POS_INT,
   SIZE_LIST, unknownKey, type Check, type Fields,
@@ -34,12 +35,13 @@ export const SECTION_FIELDS = {
   dynamic_batching: sectionOf('dynamic_batching'),
   runtime: sectionOf('runtime'),
   warmup: sectionOf('warmup'),
+  concurrency_limit: sectionOf('concurrency_limit'),
 } as const satisfies Record<string, Fields>;
 type SectionName = keyof typeof SECTION_FIELDS;
 export const TOP_FIELDS: Fields = {
   name: NON_EMPTY_STRING, platform: oneOf(['onnxruntime_onnx']), max_batch_size: checkOf(BATCHING_SETTINGS.maxBatchSize),
   input: 'custom', output: 'custom', version_policy: 'custom',
-  dynamic_batching: 'custom', runtime: 'custom', warmup: 'custom', model_warmup: 'custom',
+  dynamic_batching: 'custom', runtime: 'custom', warmup: 'custom', model_warmup: 'custom', concurrency_limit: 'custom', routing: 'custom',
 };
 
 function checkTensors(v: unknown, src: string, path: string): TensorConfigJson[] {
@@ -113,6 +115,7 @@ export function validateConfigLayer(raw: unknown, src: string): ModelConfigJson 
     if (k === 'input' || k === 'output') return checkTensors(v, src, p);
     if (k === 'version_policy') return checkVersionPolicy(v, src, p);
     if (k === 'model_warmup') return checkModelWarmup(v, src, p);
+    if (k === 'routing') return checkRouting(v, src, p);
     return checkObject(v, src, p, SECTION_FIELDS[k as SectionName], (ck, cv, cp) => checkProviders(cv, src, cp));
   }) as ModelConfigJson;
 }

@@ -15,12 +15,13 @@
 //   `<source>: <key path> must be <expected> (got <value as JSON>)`
 //   `<source>: unknown key "<key path>" (did you mean "<key>"?)`
 import type { DataType } from '../core/types.js';
-import { BATCHING_SETTINGS, defaultsOf, RUNTIME_SETTINGS } from '../core/settings/index.js';
+import { BATCHING_SETTINGS, CONCURRENCY_SETTINGS, defaultsOf, RUNTIME_SETTINGS } from '../core/settings/index.js';
 import type { ProviderSpec } from '../runtime/types.js';
 import type {
   ModelConfig, ModelConfigJson, ProviderConfigJson, TensorConfig, TensorConfigJson, VersionPolicy, VersionPolicyJson,
 } from './config-types.js';
 import { toWarmupSamples, warmupSampleJson } from './warmup-config.js';
+import { routingJson, toRouting } from './routing.js';
 import {
   bad, closestName, ConfigError, has, mergeConfigLayers, SECTION_FIELDS, TOP_FIELDS, validateConfigLayer,
 } from './config-validate.js';
@@ -33,6 +34,7 @@ export type * from './config-types.js';
 export const MODEL_DEFAULTS = Object.freeze({
   ...defaultsOf(BATCHING_SETTINGS),
   ...defaultsOf(RUNTIME_SETTINGS),
+  ...defaultsOf(CONCURRENCY_SETTINGS),
   /** Triton's default version policy: serve the newest version only. */
   numVersions: 1,
 });
@@ -87,6 +89,15 @@ function build(j: ModelConfigJson, modelName: string, src: string): ModelConfig 
   const warmup = j.warmup?.batch_sizes ?? defaultWarmupBatchSizes(maxBatchSize, preferredBatchSizes);
   checkSizes('warmup.batch_sizes', warmup);
   const rt = j.runtime ?? {};
+  const cl = j.concurrency_limit ?? {};
+  const concurrencyLimit = {
+    mode: cl.mode ?? D.concurrencyLimit, initialLimit: cl.initial_limit ?? D.concurrencyLimitInitial,
+    minLimit: cl.min_limit ?? D.concurrencyLimitMin, maxLimit: cl.max_limit ?? D.concurrencyLimitMax,
+    latencyTolerancePercent: cl.latency_tolerance_percent ?? D.concurrencyLimitTolerancePercent,
+  };
+  if (concurrencyLimit.mode === 'adaptive' && concurrencyLimit.minLimit > concurrencyLimit.maxLimit) {
+    bad(src, 'concurrency_limit.min_limit', `<= max_limit (${concurrencyLimit.maxLimit})`, concurrencyLimit.minLimit);
+  }
   const cfg: ModelConfig = {
     name: modelName,
     platform: 'onnxruntime_onnx',
@@ -114,7 +125,9 @@ function build(j: ModelConfigJson, modelName: string, src: string): ModelConfig 
       providerFallback: rt.provider_fallback ?? D.providerFallback,
     },
     warmup: { batchSizes: [...warmup], samples: toWarmupSamples(j.model_warmup, maxBatchSize, src) },
+    concurrencyLimit,
   };
+  if (j.routing !== undefined) cfg.routing = toRouting(j.routing);
   if (j.input !== undefined) cfg.inputs = j.input.map(toTensorConfig);
   if (j.output !== undefined) cfg.outputs = j.output.map(toTensorConfig);
   return cfg;
@@ -207,12 +220,16 @@ export function toConfigJson(cfg: ModelConfig): ModelConfigJson {
       graph_optimization_level: r.graphOptimizationLevel, provider_fallback: r.providerFallback,
     },
   };
+  const cl = cfg.concurrencyLimit;
+  out.concurrency_limit = { mode: cl.mode, initial_limit: cl.initialLimit, min_limit: cl.minLimit, max_limit: cl.maxLimit,
+    latency_tolerance_percent: cl.latencyTolerancePercent };
   if (b.defaultPriorityLevel !== b.priorityLevels) out.dynamic_batching!.default_priority_level = b.defaultPriorityLevel;
   const tensors = (ts: TensorConfig[]): TensorConfigJson[] => ts.map((t) => ({ name: t.name, data_type: t.datatype, dims: [...t.dims] }));
   if (cfg.inputs !== undefined) out.input = tensors(cfg.inputs);
   if (cfg.outputs !== undefined) out.output = tensors(cfg.outputs);
   const derived = defaultWarmupBatchSizes(cfg.maxBatchSize, b.preferredBatchSizes);
   if (derived.join() !== cfg.warmup.batchSizes.join()) out.warmup = { batch_sizes: [...cfg.warmup.batchSizes] };
+  if (cfg.routing !== undefined) out.routing = routingJson(cfg.routing);
   if (cfg.warmup.samples.length > 0) out.model_warmup = cfg.warmup.samples.map(warmupSampleJson);
   return out;
 }

@@ -22,6 +22,7 @@ import { checkModelName, scanModel, scanRepository, type ScanOptions, type Scann
 import { stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { ModelVersion } from './model-version.js';
+import type { RoutingConfig } from './routing.js';
 
 export interface ManagerLog {
   info(line: string): void;
@@ -56,6 +57,9 @@ export interface ModelEntry {
   versions: Map<string, ModelVersion>;
   /** Set while a load or reload of this model runs. */
   loading: Promise<void> | undefined;
+  /** A/B split and shadow (config.json routing; replaced at run time through model control,
+   *  reset to config.json's by a reload). */
+  routing: RoutingConfig | undefined;
 }
 
 const NO_LOG: ManagerLog = { info() {}, warn() {}, error() {} };
@@ -108,7 +112,7 @@ export class ModelRepository {
   #install(m: ScannedModel): Promise<void> {
     let entry = this.models.get(m.name);
     if (!entry) {
-      entry = { name: m.name, error: undefined, versions: new Map(), loading: undefined };
+      entry = { name: m.name, error: undefined, versions: new Map(), loading: undefined, routing: undefined };
       this.models.set(m.name, entry);
     }
     const e = entry;
@@ -156,6 +160,7 @@ export class ModelRepository {
     // The swap: one synchronous step, so every request resolves to either the old or the new set.
     const previous = entry.versions;
     entry.versions = fresh;
+    entry.routing = m.config.routing;
     entry.error = undefined;
     await Promise.all([...previous.values()].map((h) => h.unload()));
   }

@@ -8,6 +8,10 @@ import type { InferenceService, InferOptions, ModelMetadata, ModelStatistics, Wi
 import { effectiveConfigJson } from './effective-config.js';
 import { ModelRepository, unknownModel, type ManagerOptions } from './lifecycle.js';
 import type { ModelVersion } from './model-version.js';
+import {
+  checkRouting, isPlainObject, missingVersions, pickVersion, routeKeyOf, routingJson, toRouting, type RoutingConfig, type RoutingConfigJson,
+} from './routing.js';
+import { ShadowRunner } from './shadow.js';
 
 export type { ManagerLog, ManagerOptions, StartSummary } from './lifecycle.js';
 
@@ -16,6 +20,7 @@ export const SERVER_VERSION = '0.1.0';
 
 export class ModelManager extends ModelRepository implements InferenceService {
   readonly repository: InferenceService['repository'];
+  readonly #shadow: ShadowRunner;
 
   constructor(opts: ManagerOptions) {
     super(opts);
@@ -23,8 +28,9 @@ export class ModelManager extends ModelRepository implements InferenceService {
     this.metrics.idleSpinSeconds.collect({}, () => opts.pool.idleSpinStats().spinSeconds);
     this.metrics.idleSpinThreads.collect({}, () => opts.pool.idleSpinStats().threads);
     this.repository = opts.modelControlMode === 'explicit'
-      ? { load: (n) => this.loadModel(n), unload: (n) => this.unloadModel(n) }
+      ? { load: (n) => this.loadModel(n), unload: (n) => this.unloadModel(n), routing: async (n, body) => this.setRouting(n, parseRoutingBody(body)) }
       : undefined;
+    this.#shadow = new ShadowRunner(this.metrics);
   }
 
   isLive(): boolean {
@@ -110,11 +116,16 @@ export class ModelManager extends ModelRepository implements InferenceService {
     let host: ModelVersion | undefined;
     try {
       if (this.draining) throw err('IG_SHUTTING_DOWN', 'the server is shutting down', { retryAfterS: 1 });
-      host = this.resolve(req.modelName, req.modelVersion);
+      // A request that names no version follows the model's routing (A/B split), if it has one.
+      const routing = req.modelVersion === '' ? this.models.get(req.modelName)?.routing : undefined;
+      host = this.resolve(req.modelName, routing ? pickVersion(routing.split, routeKeyOf(opts.routeKey, req.parameters)) : req.modelVersion);
       labels = host.labels;
       const timeoutUs = req.timeoutUs > 0 ? req.timeoutUs : opts.headerTimeoutUs ?? 0;
       const deadlineUs = timeoutUs > 0 ? opts.arrivalMs * 1000 + timeoutUs : 0;
-      const resp = await host.infer(req, opts.signal, deadlineUs);
+      const live = host.infer(req, opts.signal, deadlineUs);
+      // The copy leaves after the live request is dispatched, and on a later turn (shadow.ts).
+      if (routing?.shadow && routing.shadow.version !== host.version) this.#mirror(req, routing.shadow.version, live, host.version);
+      const resp = await live;
       const totalUs = (performance.now() - opts.arrivalMs) * 1000;
       this.metrics.requestSuccess.inc(labels);
       this.metrics.requestDuration.observe(labels, totalUs);
@@ -126,6 +137,33 @@ export class ModelManager extends ModelRepository implements InferenceService {
       host?.stats.fail((performance.now() - opts.arrivalMs) * 1000);
       throw ie;
     }
+  }
+
+  #mirror(req: InferRequest, version: string, live: Promise<InferResponse>, liveVersion: string): void {
+    const target = this.models.get(req.modelName)?.versions.get(version);
+    if (target === undefined) return;
+    this.#shadow.mirror(req, target, live, liveVersion);
+  }
+
+  /** Replaces a model's routing (undefined: leave it; null: clear it); returns the one in effect. */
+  setRouting(name: string, raw: unknown): RoutingConfigJson | Record<string, never> {
+    const entry = this.models.get(name);
+    if (!entry) throw err('IG_MODEL_NOT_FOUND', `unknown model "${name}"`);
+    if (raw !== undefined) {
+      let next: RoutingConfig | undefined;
+      if (raw !== null && !(isPlainObject(raw) && Object.keys(raw).length === 0)) {
+        try {
+          next = toRouting(checkRouting(raw, `routing of model "${name}"`, 'routing'));
+        } catch (e) {
+          throw err('IG_BAD_REQUEST', e instanceof Error ? e.message : String(e));
+        }
+        const missing = missingVersions(next, [...entry.versions.keys()]);
+        if (missing !== undefined) throw err('IG_BAD_REQUEST', `model "${name}": ${missing}`);
+      }
+      entry.routing = next;
+      this.log.info(`model ${name}: routing ${next ? JSON.stringify(routingJson(next)) : 'cleared (the newest version answers)'}`);
+    }
+    return entry.routing ? routingJson(entry.routing) : {};
   }
 
   observeWire(stage: WireStage, format: string, us: number): void {
@@ -144,4 +182,14 @@ function wireLabels(format: string): Readonly<{ format: string }> {
   let l = WIRE_LABELS.get(format);
   if (!l) WIRE_LABELS.set(format, (l = Object.freeze({ format })));
   return l;
+}
+
+/** A routing control request's body: empty = no change (read), else JSON. */
+function parseRoutingBody(body: Uint8Array): unknown {
+  if (body.byteLength === 0) return undefined;
+  try {
+    return JSON.parse(new TextDecoder().decode(body)) as unknown;
+  } catch (e) {
+    throw err('IG_BAD_JSON', `routing body is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }

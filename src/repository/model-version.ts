@@ -78,7 +78,7 @@ export class ModelVersion {
       const { pool, metrics, sabPool } = this.#deps;
       this.#pipeline = new ModelPipeline({
         name: this.name, version: this.version, ref: this.#ref, inputs: this.inputs, outputs: this.outputs,
-        maxBatchSize: this.config.maxBatchSize, batching: this.config.batching,
+        maxBatchSize: this.config.maxBatchSize, batching: this.config.batching, concurrency: this.config.concurrencyLimit,
       }, { executor: pool, metrics, sabPool, stats: this.stats });
       const w = this.config.warmup;
       const plan = warmup ?? (w.samples.length > 0
@@ -99,6 +99,12 @@ export class ModelVersion {
       metrics.expired.collect(this.labels, () => c.expired);
       metrics.cancelled.collect(this.labels, () => c.cancelled);
       metrics.shed.collect(this.labels, () => c.rejected.IG_QUEUE_FULL + c.rejected.IG_TOO_MANY_REQUESTS);
+      const gate = this.#pipeline.gate;
+      if (gate) {
+        metrics.concurrencyLimit.collect(this.labels, () => gate.limit);
+        metrics.concurrencyInFlight.collect(this.labels, () => gate.inFlight);
+        metrics.concurrencyRefused.collect(this.labels, () => gate.refused);
+      }
     } catch (e) {
       this.state = 'UNAVAILABLE';
       this.error = e instanceof Error ? e.message : String(e);
@@ -148,6 +154,8 @@ export class ModelVersion {
     // close(): new requests get IG_SHUTTING_DOWN; queued and running ones finish first.
     if (this.#pipeline) await this.#pipeline.close();
     this.#deps.metrics.queueDepth.remove(this.labels);
+    this.#deps.metrics.concurrencyLimit.remove(this.labels);
+    this.#deps.metrics.concurrencyInFlight.remove(this.labels);
     await this.#deps.pool.announceUnload(this.#ref.id);
     this.#session?.unload();
     this.#session = undefined;
@@ -157,5 +165,10 @@ export class ModelVersion {
 
   get counters() {
     return this.#pipeline?.counters;
+  }
+
+  /** The concurrency gate, when the model has a limit (tests and diagnostics). */
+  get gate() {
+    return this.#pipeline?.gate;
   }
 }

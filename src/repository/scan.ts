@@ -12,6 +12,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError, type ModelConfig, type VersionPolicy, parseConfigJsonText, resolveModelConfig } from './config.js';
+import { missingVersions } from './routing.js';
 
 export interface ModelVersionFile {
   version: number;
@@ -166,6 +167,8 @@ async function scanModelDir(dir: string, name: string, opts: ScanOptions): Promi
   if (available.length === 0) return { name, dir, error: `${name}: no version directory holds a ${MODEL_FILE_NAME}` };
   const picked = selectVersions(available, cfg.versionPolicy);
   if ('error' in picked) return { name, dir, error: `${name}: ${picked.error}` };
+  const unrouted = cfg.routing && missingVersions(cfg.routing, picked.versions.map(String));
+  if (unrouted) return { name, dir, error: `${name}: ${unrouted}` };
   return {
     name, dir, config: cfg, warnings,
     versions: picked.versions.map((version) => ({ version, path: join(dir, String(version), MODEL_FILE_NAME) })),

@@ -129,7 +129,8 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         id = request.id;
         const timeoutHeader = ex.headers.get('x-infergate-timeout-us');
         const headerTimeoutUs = timeoutHeader !== undefined && /^\d+$/.test(timeoutHeader) ? Number(timeoutHeader) : undefined;
-        const response = await service.infer(request, { signal: ex.signal, arrivalMs: ex.arrivalMs, headerTimeoutUs });
+        const routeKey = ex.headers.get('x-infergate-route-key');
+        const response = await service.infer(request, { signal: ex.signal, arrivalMs: ex.arrivalMs, headerTimeoutUs, routeKey });
         const encodeMs = performance.now();
         const encoded = encodeResponse(format, request, response);
         service.observeWire('encode', format, (performance.now() - encodeMs) * 1000);
@@ -164,15 +165,16 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
   // Model control: off unless --model-control-mode explicit, and then only with the admin
   // token (checked before anything else, so that a caller without it learns nothing).
   const repo = service.repository;
-  const modelControl = (action: 'load' | 'unload'): RouteHandler => (ex, req) => {
+  const modelControl = (action: 'load' | 'unload' | 'routing'): RouteHandler => (ex, req) => {
     if (!repo) throw err('IG_NOT_FOUND', 'model control is disabled: start with --model-control-mode explicit');
     const denied = admin(ex.headers.get('authorization'));
     if (denied) return fail(ex, denied, { 'WWW-Authenticate': WWW_AUTHENTICATE });
     const name = param(req, 0);
-    control(ex, () => repo[action](name));
+    control(ex, (body) => (action === 'routing' ? repo.routing(name, body) : repo[action](name)));
   };
   simple('/v2/repository/models/:model/load', 'post', modelControl('load'));
   simple('/v2/repository/models/:model/unload', 'post', modelControl('unload'));
+  simple('/v2/repository/models/:model/routing', 'post', modelControl('routing'));
 
   /** Every request: count it in the drain gate, refuse a head uWS let through (strict-head.ts). */
   const exchange = (res: uWS.HttpResponse, req: uWS.HttpRequest, handler: RouteHandler): void => {

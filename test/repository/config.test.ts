@@ -23,6 +23,7 @@ const DEFAULT_CONFIG: ModelConfig = {
     graphOptimizationLevel: 'all', providerFallback: 'fail',
   },
   warmup: { batchSizes: [], samples: [] },
+  concurrencyLimit: { mode: 'off', initialLimit: 20, minLimit: 4, maxLimit: 1000, latencyTolerancePercent: 50 },
 };
 
 /** Asserts that parsing `raw` as ranker/config.json throws ConfigError with exactly `message`. */
@@ -79,6 +80,7 @@ test('a full config.json maps every key', () => {
       intraOpThreads: 2, interOpThreads: 0, allowSpinning: true, graphOptimizationLevel: 'basic', providerFallback: 'cpu',
     },
     warmup: { batchSizes: [1, 1024], samples: [] },
+    concurrencyLimit: DEFAULT_CONFIG.concurrencyLimit,
   });
 });
 
@@ -328,4 +330,13 @@ test('helpers: JSON text, suggestions, value formatting', () => {
   assert.equal(formatGot('abc'), '"abc"');
   assert.equal(formatGot(undefined), 'nothing');
   assert.equal(formatGot('x'.repeat(200)).length, 80);
+});
+
+test('concurrency_limit: the section\'s keys, ranges and the min <= max rule', () => {
+  const c = parseModelConfig({ concurrency_limit: { mode: 'adaptive', initial_limit: 8, min_limit: 2, max_limit: 64, latency_tolerance_percent: 25 } }, 'ranker');
+  assert.deepEqual(c.concurrencyLimit, { mode: 'adaptive', initialLimit: 8, minLimit: 2, maxLimit: 64, latencyTolerancePercent: 25 });
+  assert.deepEqual(parseModelConfig(toConfigJson(c), 'ranker'), c);
+  rejects({ concurrency_limit: { mode: 'dynamic' } }, 'ranker/config.json: concurrency_limit.mode must be one of "off", "fixed", "adaptive" (got "dynamic")');
+  rejects({ concurrency_limit: { initial_limit: 0 } }, 'ranker/config.json: concurrency_limit.initial_limit must be an integer in 1..1000000 (got 0)');
+  rejects({ concurrency_limit: { mode: 'adaptive', min_limit: 10, max_limit: 5 } }, 'ranker/config.json: concurrency_limit.min_limit must be <= max_limit (5) (got 10)');
 });

@@ -24,7 +24,7 @@ export type SettingKind =
   /** Repeatable MODEL.KEY=VALUE (`--model-override`). */
   | { type: 'model-override' };
 
-export type SettingGroup = 'server' | 'batching' | 'runtime' | 'warmup';
+export type SettingGroup = 'server' | 'batching' | 'runtime' | 'warmup' | 'concurrency';
 
 export interface Setting<T = unknown> {
   /** camelCase: the typed config's field and the --config file's key. */

@@ -1,0 +1,85 @@
+// The concurrency limit end to end (real sockets, real addon): under a burst far above what the
+// model can take at once, requests beyond the limit are answered 429 IG_CONCURRENCY_LIMIT with
+// Retry-After without ever being queued, and every admitted request is answered; the current
+// limit is a Prometheus gauge.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildRanker } from '../../scripts/gen-demo-models.js';
+import { encodeFlatRequest } from '../../src/protocol/flatbuffers-codec.js';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { seededRows, writeModel } from '../helpers/fixtures.js';
+
+let gw: TestGateway;
+let repo: string;
+
+before(async () => {
+  repo = mkdtempSync(join(tmpdir(), 'infergate-cl-'));
+  const ranker = buildRanker();
+  const base = { max_batch_size: 1000, dynamic_batching: { max_queue_delay_microseconds: 0, retry_after_seconds: 2 }, warmup: { batch_sizes: [1] } };
+  writeModel(repo, 'fixed4', ranker, { ...base, concurrency_limit: { mode: 'fixed', initial_limit: 4 } });
+  writeModel(repo, 'adaptive', ranker, { ...base, concurrency_limit: { mode: 'adaptive', initial_limit: 16, min_limit: 2, max_limit: 64 } });
+  writeModel(repo, 'unlimited', ranker, base);
+  gw = await startTestGateway(repo, { workers: 1 });
+});
+
+after(async () => {
+  await gw?.close();
+  rmSync(repo, { recursive: true, force: true });
+});
+
+function body(model: string, k: number, seed: number): Uint8Array {
+  return encodeFlatRequest({
+    modelName: model, modelVersion: '', id: `${model}-${seed}`, timeoutUs: 0, priority: 0, parameters: {}, outputs: [],
+    inputs: [{ name: 'features', datatype: 'FP32', shape: [k, 128], data: new Uint8Array(seededRows(k, 128, seed).buffer) }],
+  });
+}
+
+function post(model: string, b: Uint8Array) {
+  return fetch(`${gw.url}/v2/models/${model}/infer`, { method: 'POST', headers: { 'Content-Type': 'application/x-flatbuffers' }, body: b })
+    .then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), code: r.headers.get('x-infergate-error'), bytes: (await r.arrayBuffer()).byteLength }));
+}
+
+const metric = (text: string, name: string, model: string): number | undefined => {
+  const m = new RegExp(`^${name}\\{model="${model}",version="1"\\} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
+};
+
+for (const [model, limitAtMost] of [['fixed4', 4], ['adaptive', 64]] as const) {
+  test(`a burst far above the limit: the excess gets 429 at once, the admitted are answered (${model})`, async () => {
+    const b = body(model, 1000, 1);
+    const results = await Promise.all(Array.from({ length: 80 }, () => post(model, b)));
+    const limited = results.filter((r) => r.status === 429);
+    const ok = results.filter((r) => r.status === 200);
+    assert.equal(limited.length + ok.length, results.length, `only 200 or 429: ${JSON.stringify(results.map((r) => r.status))}`);
+    assert.ok(limited.length > 0, 'some requests were refused');
+    assert.ok(ok.length > 0, 'some requests were admitted');
+    for (const r of limited) {
+      assert.equal(r.code, 'IG_CONCURRENCY_LIMIT');
+      assert.equal(r.retryAfter, '2');
+    }
+    for (const r of ok) assert.ok(r.bytes > 4000, 'an admitted request gets its 1000 scores');
+    const host = gw.manager.host(model);
+    const gate = host.gate!;
+    // Never queued: the gate never held more than the limit, and the batcher saw only the admitted.
+    assert.ok(gate.peakInFlight <= limitAtMost, `peak ${gate.peakInFlight}`);
+    assert.equal(gate.inFlight, 0);
+    assert.equal(gate.refused, limited.length);
+    assert.equal(host.counters!.completed, ok.length);
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    assert.equal(metric(text, 'infergate_concurrency_limit', model), gate.limit);
+    assert.equal(metric(text, 'infergate_concurrency_refused_total', model), limited.length);
+    assert.match(text, new RegExp(`infergate_request_failure_total\\{code="IG_CONCURRENCY_LIMIT",model="${model}",version="1"\\} ${limited.length}`));
+  });
+}
+
+test('without concurrency_limit (the default) nothing is refused and no gauge is exported', async () => {
+  const b = body('unlimited', 1000, 2);
+  const results = await Promise.all(Array.from({ length: 24 }, () => post('unlimited', b)));
+  assert.deepEqual(new Set(results.map((r) => r.status)), new Set([200]));
+  assert.equal(gw.manager.host('unlimited').gate, undefined);
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  assert.equal(metric(text, 'infergate_concurrency_limit', 'unlimited'), undefined);
+});
