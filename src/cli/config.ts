@@ -50,6 +50,9 @@ export interface ServeConfig {
   modelLoadThreads: number | undefined;
   exitOnError: boolean;
   strictReadiness: boolean;
+  /** Auto-complete of model configurations (src/repository/auto-complete.ts). */
+  defaultMaxBatchSize: number;
+  disableAutoCompleteConfig: boolean;
   logLevel: LogLevel;
   /** Absolute path of the config file read, if any. */
   configFile: string | undefined;
@@ -157,6 +160,8 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
     modelLoadThreads: values.modelLoadThreads as number | undefined,
     exitOnError: value('exitOnError'),
     strictReadiness: value('strictReadiness'),
+    defaultMaxBatchSize: value('defaultMaxBatchSize'),
+    disableAutoCompleteConfig: value('disableAutoCompleteConfig'),
     logLevel: value('logLevel'),
     configFile,
     modelDefaults,
