@@ -124,6 +124,9 @@ export class ModelVersion {
       metrics.modelReady.set(this.labels, 1);
       const c = this.#pipeline.counters;
       metrics.queueDepth.collect(this.labels, () => c.queueDepth);
+      const p = this.#pipeline;
+      metrics.batchCostFixedUs.collect(this.labels, () => Math.round(p.cost?.fixedUs ?? 0));
+      metrics.batchCostPerRowUs.collect(this.labels, () => Math.round((p.cost?.perRowUs ?? 0) * 1000) / 1000);
       metrics.expired.collect(this.labels, () => c.expired);
       metrics.cancelled.collect(this.labels, () => c.cancelled);
       metrics.shed.collect(this.labels, () => c.rejected.IG_QUEUE_FULL + c.rejected.IG_TOO_MANY_REQUESTS);
@@ -176,6 +179,8 @@ export class ModelVersion {
     // close(): new requests get IG_SHUTTING_DOWN; queued and running ones finish first.
     if (this.#pipeline) await this.#pipeline.close();
     this.#deps.metrics.queueDepth.remove(this.labels);
+    this.#deps.metrics.batchCostFixedUs.remove(this.labels);
+    this.#deps.metrics.batchCostPerRowUs.remove(this.labels);
     await this.#deps.pool.announceUnload(this.#ref.id);
     this.#session?.unload();
     this.#session = undefined;

@@ -85,6 +85,12 @@ test('the completed model batches: mean batch > 1 request under concurrent load'
   assert.equal(requests, inFlight * perClient);
   assert.ok(requests / batches > 1, `mean batch ${requests / batches} requests (${requests} requests in ${batches} batches)`);
   assert.ok(after.batch_stats.every((b) => b.batch_size <= 32));
+  // The batch cost deadline-aware batching learns from these batches is exported.
+  const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+  const perRow = /infergate_batch_cost_per_row_us\{model="noconfig",version="1"\} (\S+)/.exec(metrics);
+  const fixed = /infergate_batch_cost_fixed_us\{model="noconfig",version="1"\} (\S+)/.exec(metrics);
+  assert.ok(perRow && fixed, metrics);
+  assert.ok(Number(perRow[1]) + Number(fixed[1]) > 0, `learned cost ${fixed[1]} + ${perRow[1]} x rows`);
 });
 
 test('--disable-auto-complete-config keeps max_batch_size 0 for the same model', async () => {
