@@ -1,11 +1,11 @@
 // `npm run bench`: the default suite. Starts each system in turn (raw-body peer, JSON peer, the
-// gateway), drives it with the load generator in separate processes, measures the in-process
+// gateway, the gateway over the ranker without its config.json), drives it with the load generator in separate processes, measures the in-process
 // ceiling, cross-checks against wrk when installed, and writes
 //   bench/results/<date>-<host>.json, <date>-<host>.md and <date>-<host>/*.svg.
 // Options: --duration-s S --warmup-s S --seed N --quick --skip-gateway --systems a,b
 //          --gateway-args "..." --peer-threads N --out DIR --no-cross-check
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,7 @@ interface SuiteOptions {
 }
 
 function parse(argv: string[]): SuiteOptions {
-  const o: SuiteOptions = { durationS: 5, warmupS: 1, seed: 1, quick: false, skipGateway: false, systems: ['raw-peer', 'raw-peer-ort', 'json-peer', 'infergate', 'infergate-latency'],
+  const o: SuiteOptions = { durationS: 5, warmupS: 1, seed: 1, quick: false, skipGateway: false, systems: ['raw-peer', 'raw-peer-ort', 'json-peer', 'infergate', 'infergate-latency', 'infergate-noconfig'],
     gatewayArgs: [], peerThreads: 1, outDir: join(root, 'bench/results'), crossCheck: true };
   let durationSet = false, warmupSet = false;
   for (let i = 0; i < argv.length; i++) {
@@ -68,6 +68,16 @@ function ensureModel(): string {
   return path;
 }
 
+/** <tmp>/noconfig/ranker/1/model.onnx and nothing else: the model as a user drops it in. */
+function noConfigRepo(tmp: string, modelPath: string): string {
+  const repo = join(tmp, 'noconfig');
+  if (!existsSync(repo)) {
+    mkdirSync(join(repo, MODEL, '1'), { recursive: true });
+    symlinkSync(modelPath, join(repo, MODEL, '1', 'model.onnx'));
+  }
+  return repo;
+}
+
 function log(msg: string): void {
   process.stdout.write(`[bench] ${msg}\n`);
 }
@@ -99,15 +109,17 @@ async function main(): Promise<void> {
 
     for (const id of o.systems) {
       const title = id === 'infergate' ? 'infergate (gateway)' : id === 'infergate-latency' ? 'infergate, latency mode'
+        : id === 'infergate-noconfig' ? 'infergate, model without config.json'
         : id === 'raw-peer' || id === 'raw-peer-ort' ? 'node:http + raw float32 + onnxruntime-node' : 'node:http + KServe JSON + onnxruntime-node';
       // raw-peer-ort: ORT's own defaults (threads 0 = every core, pool threads spinning), as the
       // issue's baseline was measured. It buys K=1 latency and K=200 speed with a spinning core.
       const peerThreads = id === 'raw-peer-ort' ? 0 : o.peerThreads;
       let server: ServerHandle;
       try {
-        if (id === 'infergate' || id === 'infergate-latency') {
+        if (id === 'infergate' || id === 'infergate-latency' || id === 'infergate-noconfig') {
           if (o.skipGateway) throw new Error('skipped (--skip-gateway)');
-          server = await startGateway(root, 'models', MODEL, id === 'infergate' ? o.gatewayArgs : [...o.gatewayArgs, ...LATENCY_MODE_ARGS]);
+          server = await startGateway(root, id === 'infergate-noconfig' ? noConfigRepo(tmp, modelPath) : 'models', MODEL,
+            id === 'infergate-latency' ? [...o.gatewayArgs, ...LATENCY_MODE_ARGS] : o.gatewayArgs);
         } else {
           server = await startPeer(root, id === 'raw-peer-ort' ? 'raw-peer.js' : `${id}.js`, ['--model', modelPath, '--threads', String(peerThreads), '--model-name', MODEL]);
         }
@@ -118,6 +130,7 @@ async function main(): Promise<void> {
         continue;
       }
       systems.push({ id, title, available: true, note: id === 'infergate' ? 'default configuration'
+        : id === 'infergate-noconfig' ? 'the ranker without its config.json, defaults: auto-complete decides max_batch_size'
         : id === 'infergate-latency' ? `${LATENCY_MODE_ARGS.join(' ')}: one ORT pool thread spinning, as the ORT-defaults peer's`
         : `one session.run per request, ${peerThreads === 0 ? "ORT's default threads (every core, spinning)" : `${peerThreads} intra-op thread(s), no spinning`}`, command: server.command });
       log(`${id}: ${server.command} at ${server.url}`);

@@ -25,6 +25,7 @@ export function planFor(system: SystemId, quick: boolean): PlanPoint[] {
       case 'raw-peer': return [...closed('raw', 'k1', 1, 16), ...open('raw', 'k1', 0.5), ...closed('raw', 'k200', 4)];
       case 'raw-peer-ort': return [...closed('raw', 'k1', 1, 16), ...closed('raw', 'k200', 1)];
       case 'infergate-latency': return [...closed('flatbuffers', 'k1', 1, 16)];
+      case 'infergate-noconfig': return [...closed('flatbuffers', 'k1', 16), ...closed('flatbuffers', 'k200', 16)];
       case 'json-peer': return [...closed('json', 'k1', 1), ...closed('json', 'k200', 4)];
       case 'infergate': return [...closed('flatbuffers', 'k1', 1, 64), ...open('flatbuffers', 'k1', 0.5), ...closed('flatbuffers', 'k200', 16),
         ...closed('flatbuffers', 'mixed', 64), ...closed('json', 'k1', 16), ...closed('binary', 'k1', 16), ...closed('ws', 'k1', 64)];
@@ -35,6 +36,8 @@ export function planFor(system: SystemId, quick: boolean): PlanPoint[] {
       return [...closed('raw', 'k1', 1, 4, 8, 16, 64), ...open('raw', 'k1', 0.5, 0.8), ...closed('raw', 'k200', 1, 4, 16), ...closed('raw', 'mixed', 16)];
     case 'raw-peer-ort':
       return [...closed('raw', 'k1', 1, 4, 8, 16), ...closed('raw', 'k200', 1, 4)];
+    case 'infergate-noconfig':
+      return [...closed('flatbuffers', 'k1', 1, 16, 64), ...closed('flatbuffers', 'k200', 16)];
     case 'infergate-latency':
       return [...closed('flatbuffers', 'k1', 1, 16), ...closed('flatbuffers', 'k200', 16)];
     case 'json-peer':

@@ -21,6 +21,8 @@ export interface CpuShare {
   machinePercent: number | null;
   /** machine - server - load generator: other processes (or the kernel on their behalf). */
   otherPercent: number | null;
+  /** The server's CPU time over the window (s), for CPU per request and per row. */
+  serverCpuS: number | null;
 }
 
 function machineBusyTicks(): number | null {
@@ -62,5 +64,6 @@ export function cpuShare(a: CpuSnapshot, b: CpuSnapshot): CpuShare {
   const serverPercent = a.serverTicks !== null && b.serverTicks !== null ? pct(b.serverTicks - a.serverTicks) : null;
   const machinePercent = a.machineBusyTicks !== null && b.machineBusyTicks !== null ? pct(b.machineBusyTicks - a.machineBusyTicks) : null;
   const otherPercent = machinePercent !== null ? Math.max(0, machinePercent - loadgenPercent - (serverPercent ?? 0)) : null;
-  return { loadgenPercent, serverPercent, machinePercent, otherPercent };
+  const serverCpuS = a.serverTicks !== null && b.serverTicks !== null ? (b.serverTicks - a.serverTicks) / TICKS_PER_S : null;
+  return { loadgenPercent, serverPercent, machinePercent, otherPercent, serverCpuS };
 }

@@ -55,6 +55,31 @@ export interface LoadResult {
   /** CPU over the measured window, in % of one core (Linux /proc; null where unavailable):
    * the load generator, the server (with --server-pid), the whole machine, and the rest. */
   loadgen: { cpuPercent: number; pid: number; wsUnmatched: number; serverCpuPercent: number | null; machineCpuPercent: number | null; otherCpuPercent: number | null };
+  /** What each answer cost the server (efficiencyOf); absent in results written before it. */
+  efficiency?: Efficiency;
+}
+
+/** The server's efficiency over the window: CPU per answered request and row (from /proc, with
+ *  --server-pid), and the mean batch in requests and rows (from /metrics; null for servers
+ *  without a batch-size histogram, such as the peers, which run one request per run). */
+export interface Efficiency {
+  serverCpuUsPerRequest: number | null;
+  serverCpuUsPerRow: number | null;
+  meanBatchRequests: number | null;
+  meanBatchRows: number | null;
+}
+
+export function efficiencyOf(serverCpuS: number | null, answered: number, rowsAnswered: number, server: ServerMetrics | null): Efficiency {
+  const per = (n: number): number | null => (serverCpuS === null || n <= 0 ? null : (serverCpuS * 1e6) / n);
+  const b = server?.batchSize;
+  const batches = b?.batches ?? 0;
+  const requests = server?.requestSuccessDelta ?? null;
+  return {
+    serverCpuUsPerRequest: per(answered),
+    serverCpuUsPerRow: per(rowsAnswered),
+    meanBatchRequests: requests !== null && batches > 0 ? requests / batches : null,
+    meanBatchRows: b?.meanRows ?? null,
+  };
 }
 
 export const CURVE_PERCENTILES = [0, 10, 25, 50, 75, 90, 95, 97.5, 99, 99.5, 99.9, 99.95, 99.99, 100];
@@ -110,6 +135,12 @@ export function formatTable(r: LoadResult): string {
     lines.push(`  server      ${parts.length > 0 ? parts.join(', ') : '/metrics read, no known families moved'}`);
   } else if (o.scrapeMetrics) {
     lines.push('  server      no /metrics');
+  }
+  const e = r.efficiency;
+  if (e && (e.serverCpuUsPerRequest !== null || e.meanBatchRequests !== null)) {
+    lines.push(`  efficiency  server CPU ${e.serverCpuUsPerRequest === null ? '-' : fmt(e.serverCpuUsPerRequest)} us/request, ` +
+      `${e.serverCpuUsPerRow === null ? '-' : fmt(e.serverCpuUsPerRow)} us/row; mean batch ` +
+      `${e.meanBatchRequests === null ? '-' : fmt(e.meanBatchRequests)} requests, ${e.meanBatchRows === null ? '-' : fmt(e.meanBatchRows)} rows`);
   }
   const g = r.loadgen;
   lines.push(`  cpu         loadgen ${fmt(g.cpuPercent)}%` + (g.serverCpuPercent !== null ? `, server ${fmt(g.serverCpuPercent)}%` : '') +

@@ -10,7 +10,7 @@ import { SeededRandom } from '../../test/fixtures/seeded-random.js';
 import { scrapeMetrics, serverDelta, type Sample } from './metrics-scrape.js';
 import type { LoadOptions } from './options.js';
 import { encodeHttpTemplates, encodeWsTemplates, type TargetInfo } from './request-bytes.js';
-import { LOADGEN_SCHEMA, percentileCurve, summarize, type LoadResult } from './result.js';
+import { efficiencyOf, LOADGEN_SCHEMA, percentileCurve, summarize, type LoadResult } from './result.js';
 import { flatResponseClassifier, HttpTransport, WsTransport, type InFlight, type Outcome, type Transport, type WsClassifier } from './transport.js';
 import { makeWorkload } from './workload.js';
 import { PreciseTimer } from './precise-timer.js';
@@ -214,6 +214,7 @@ export async function runLoad(o: LoadOptions, hooks: RunHooks = {}): Promise<Loa
   const elapsedS = Math.max(o.durationS, (lastDoneMs - measureStartMs) / 1000);
   const unsent = o.mode === 'open' ? backlog.slice(backlogHead).filter((r) => r.measured).length : 0;
   if (hooks.onProgress) hooks.onProgress({ elapsedS: totalS, totalS, answered, errors });
+  const server = before && after ? { ...serverDelta(before, after, o.model), snapshotLagMs: metricsLagMs } : null;
   return {
     schema: LOADGEN_SCHEMA,
     label: o.label,
@@ -228,8 +229,9 @@ export async function runLoad(o: LoadOptions, hooks: RunHooks = {}): Promise<Loa
     serviceLatencyUs: o.mode === 'open' ? summarize(service) : null,
     scheduleLagUs: o.mode === 'open' ? summarize(lag) : null,
     percentileCurve: percentileCurve(latency),
-    server: before && after ? { ...serverDelta(before, after, o.model), snapshotLagMs: metricsLagMs } : null,
+    server,
     loadgen: { cpuPercent: cpu.loadgenPercent, pid: process.pid, wsUnmatched,
       serverCpuPercent: cpu.serverPercent, machineCpuPercent: cpu.machinePercent, otherCpuPercent: cpu.otherPercent },
+    efficiency: efficiencyOf(cpu.serverCpuS, answered, rowsAnswered, server),
   };
 }

@@ -6,7 +6,7 @@ import type { SuiteResults, SuiteRun, SystemId } from './results.js';
 export const P99_BUDGET_US = 2000;
 
 /** The protocol each system's headline uses (its native, fastest wire format). */
-export const PRIMARY_PROTOCOL: Record<SystemId, string> = { infergate: 'flatbuffers', 'infergate-latency': 'flatbuffers', 'raw-peer': 'raw', 'raw-peer-ort': 'raw', 'json-peer': 'json' };
+export const PRIMARY_PROTOCOL: Record<SystemId, string> = { infergate: 'flatbuffers', 'infergate-latency': 'flatbuffers', 'infergate-noconfig': 'flatbuffers', 'raw-peer': 'raw', 'raw-peer-ort': 'raw', 'json-peer': 'json' };
 
 export interface SystemHeadline {
   system: SystemId;

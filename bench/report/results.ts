@@ -8,7 +8,10 @@ export const SUITE_SCHEMA = 'infergate.bench-suite/1';
 
 /** raw-peer-ort: the raw peer with ORT's default threads (every core, spinning pool threads),
  *  as issue 4's baseline table was measured; raw-peer: the same with 1 intra-op thread. */
-export type SystemId = 'infergate' | 'infergate-latency' | 'raw-peer' | 'raw-peer-ort' | 'json-peer';
+export type SystemId = 'infergate' | 'infergate-latency' | 'infergate-noconfig' | 'raw-peer' | 'raw-peer-ort' | 'json-peer';
+
+/** infergate-noconfig: the gateway over the same model without a config.json, as users deploy
+ *  it (auto-complete decides its batching: src/repository/auto-complete.ts). */
 
 /** infergate-latency: the gateway's latency mode (see LATENCY_MODE_ARGS in bench/suite.ts). */
 

@@ -40,12 +40,24 @@
 //     batch is in flight (state.inFlightBatches == 0): the queue holds nothing more to wait for. With nothing in flight, no completion is about to hand us the
 //     next requests of closed-loop clients (1 request in flight means the next one cannot
 //     arrive before this one is answered), so waiting could only add latency.     reason 'idle-worker'
-//  8. Otherwise 'wait' until P's oldest entry reaches maxQueueDelayUs, or until the nearest
-//     deadline of any entry if sooner (so expiry is answered on time). A new submit or poke()
-//     re-decides earlier.
+//  D. Some entry of P has a deadline, and the model's learned cost (state.cost, cost-model.ts)
+//     says a batch of P's rows started later than (P's earliest deadline - its expected
+//     compute) would end too late: waiting is not affordable, send now.         reason 'deadline'
+//  8. Otherwise 'wait' until P's oldest entry reaches maxQueueDelayUs, or until the latest
+//     start P's earliest deadline affords (rule D), or until the nearest deadline of any entry
+//     if sooner (so expiry is answered on time). A new submit or poke() re-decides earlier.
+//  S. Every send of rules 1-D: when the batch as decided would end after its earliest
+//     member's deadline (now + expected compute of its rows), it is split: only the longest
+//     prefix that ends in time for all its members goes now, the rest stays queued. The
+//     expected compute grows with rows and the earliest deadline can only come sooner as the
+//     prefix grows, so that prefix is found in one walk. When even the head alone cannot end
+//     in time, splitting saves nobody and the batch goes as decided.           reason 'deadline-split'
+// Dispatch order inside a priority level is earliest deadline first (the queue keeps it:
+// queue.ts), entries without a deadline after those with one, FIFO among ties.
 // Cost: O(entries walked) <= O(SCAN_LIMIT), plus O(expired) for the deadline heap.
 import type { QueuedEntry, QueueView } from './queue.js';
 import type { BatcherOptions } from './options.js';
+import { predictUs, type CostEstimate } from './cost-model.js';
 
 /** Most entries one decision walks; beyond it the candidate is taken as found. */
 export const SCAN_LIMIT = 4096;
@@ -60,12 +72,15 @@ export interface DecideState {
   inFlightBatches: number;
   /** Drain/close in progress: send without waiting for a fuller batch. */
   flush?: boolean;
+  /** The model's expected batch cost, learned online (cost-model.ts); absent: deadlines are
+   *  checked without compute time (rules D and S charge 0). */
+  cost?: CostEstimate;
 }
 
 export type DecideOptions = Pick<BatcherOptions, 'maxBatchSize' | 'maxQueueDelayUs' | 'preferredBatchSizes'>;
 
 export type SendReason =
-  | 'unbatched' | 'full' | 'delay' | 'preferred' | 'target' | 'no-delay' | 'flush' | 'idle-worker';
+  | 'unbatched' | 'full' | 'delay' | 'preferred' | 'target' | 'no-delay' | 'flush' | 'idle-worker' | 'deadline' | 'deadline-split';
 
 export type Decision<E> =
   | { readonly action: 'send'; readonly rows: number; readonly requests: E[]; readonly reason: SendReason; readonly expired: E[] }
@@ -74,6 +89,20 @@ export type Decision<E> =
 
 function isExpired(e: QueuedEntry, nowUs: number): boolean {
   return e.deadlineUs > 0 && e.deadlineUs <= nowUs;
+}
+
+/** Rule S: how many of requests[0..count) may go together so that none misses its deadline
+ *  (count when all can, or when even the first alone cannot). */
+export function affordablePrefix(requests: readonly QueuedEntry[], count: number, nowUs: number, cost: CostEstimate | undefined): number {
+  let rows = 0;
+  let earliestUs = 0;
+  for (let i = 0; i < count; i++) {
+    const e = requests[i]!;
+    rows += e.rows;
+    if (e.deadlineUs > 0 && (earliestUs === 0 || e.deadlineUs < earliestUs)) earliestUs = e.deadlineUs;
+    if (earliestUs > 0 && nowUs + predictUs(cost, rows) > earliestUs) return i === 0 ? count : i;
+  }
+  return count;
 }
 
 /** Rules C and I: nothing can start now; wake for the nearest deadline, if any. */
@@ -112,6 +141,7 @@ export function decide<E extends QueuedEntry>(
   const requests: E[] = [];
   let rows = 0;
   let oldestUs = head.enqueuedUs;
+  let earliestUs = 0; // P's earliest deadline, 0 = none
   let bestCount = 0;
   let blocked = false;
   let walked = 0;
@@ -127,11 +157,15 @@ export function decide<E extends QueuedEntry>(
     requests.push(e);
     rows += e.rows;
     if (e.enqueuedUs < oldestUs) oldestUs = e.enqueuedUs;
+    if (e.deadlineUs > 0 && (earliestUs === 0 || e.deadlineUs < earliestUs)) earliestUs = e.deadlineUs;
     if (preferred.length > 0 && preferred.includes(rows)) bestCount = requests.length;
     if (rows === maxRows) break;
   }
 
-  const send = (reason: SendReason, count = requests.length): Decision<E> => {
+  const send = (why: SendReason, upTo = requests.length): Decision<E> => {
+    // S; nothing to walk when no member has a deadline (the common case).
+    const count = earliestUs === 0 ? upTo : affordablePrefix(requests, upTo, nowUs, state.cost);
+    const reason: SendReason = count < upTo ? 'deadline-split' : why;
     if (count < requests.length) {
       const prefix = requests.slice(0, count);
       let prefixRows = 0;
@@ -153,5 +187,10 @@ export function decide<E extends QueuedEntry>(
 
   let waitUs = oldestUs + delayUs - nowUs;                                          // 8
   if (nextDeadlineUs !== 0 && nextDeadlineUs - nowUs < waitUs) waitUs = nextDeadlineUs - nowUs;
+  if (earliestUs > 0) {
+    const latestStartUs = earliestUs - predictUs(state.cost, rows);
+    if (latestStartUs <= nowUs) return send('deadline');                             // D
+    if (latestStartUs - nowUs < waitUs) waitUs = latestStartUs - nowUs;
+  }
   return { action: 'wait', waitUs: Math.max(1, waitUs), expired };
 }

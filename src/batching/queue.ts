@@ -1,8 +1,14 @@
 // The bounded multi-priority queue of pending batch entries.
 //
-// Model: one doubly linked list in dispatch order (priority level 0 = highest first, FIFO within
-// a level) plus a tail pointer per level, so
-//   push             O(levels) to find the insertion point (levels is small, typically 2)
+// Model: one doubly linked list in dispatch order (priority level 0 = highest first; within a
+// level earliest deadline first, entries without a deadline after those with one, FIFO among
+// equal deadlines) plus a tail pointer per level, so
+//   push             O(levels) to find the level's tail (levels is small, typically 2), plus a
+//                    walk back over the level's entries due later than the new one: none when
+//                    deadlines arrive in order (one timeout for all), the whole level for a
+//                    deadline behind many entries without one
+// Entries without a deadline wait behind those with one at their level: under a sustained
+// stream of deadline traffic at capacity they wait (the queue bounds still shed them).
 //   shift / remove   O(1) list unlink (+ O(log n) for an entry that carries a deadline)
 //   head / next      O(1): decide() walks the list in dispatch order without copying it.
 // Entries with a deadline also sit in an indexed min-heap, so the nearest deadline is O(1) and
@@ -131,16 +137,21 @@ export class BatchQueue<E extends QueuedEntry> implements QueueView<E> {
     return ADMITTED;
   }
 
-  /** Appends at the tail of the entry's level. The caller has checked admission. */
+  /** Inserts in dispatch order (see the top of this file). The caller has checked admission. */
   push(entry: E): QueueNode<E> {
     const level = entry.level;
     if (!Number.isInteger(level) || level < 0 || level >= this.#tails.length) {
       throw new RangeError(`queue entry level ${String(level)} is outside 0..${this.#tails.length - 1}`);
     }
     const node = new QueueNode(entry);
-    // Insertion point: the tail of this level, else of the nearest higher-priority level.
+    // Insertion point: the tail of this level, else of the nearest higher-priority level; then
+    // back over this level's entries that are due later (earliest deadline first).
     let pred: QueueNode<E> | null = null;
     for (let l = level; l >= 0 && pred === null; l--) pred = this.#tails[l]!;
+    const d = entry.deadlineUs;
+    if (d > 0) {
+      while (pred !== null && pred.entry.level === level && (pred.entry.deadlineUs === 0 || pred.entry.deadlineUs > d)) pred = pred.prev;
+    }
     if (pred === null) {
       node.next = this.#head;
       if (this.#head !== null) this.#head.prev = node;
@@ -151,7 +162,7 @@ export class BatchQueue<E extends QueuedEntry> implements QueueView<E> {
       if (pred.next !== null) pred.next.prev = node;
       pred.next = node;
     }
-    this.#tails[level] = node;
+    if (node.next === null || node.next.entry.level !== level) this.#tails[level] = node;
     this.#size++;
     this.#rows += entry.rows;
     if (entry.deadlineUs > 0) this.#heapPush(node);

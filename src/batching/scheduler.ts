@@ -21,6 +21,7 @@ import { decide, type Decision, type SendReason } from './decide.js';
 import { resolveBatcherOptions, type BatcherOptions } from './options.js';
 import { BatchQueue } from './queue.js';
 import { checkItem } from './admission.js';
+import { BatchCostModel } from './cost-model.js';
 import { completePart, createTicket, deliver, OrderedDelivery, partResult, type Outcome, type Part, type Ticket } from './tickets.js';
 
 export type { Batch, BatchEntry, BatchResult, DynamicBatcherDeps, ItemResult, PendingItem } from './batcher-types.js';
@@ -38,6 +39,8 @@ export class DynamicBatcher<T> {
   readonly #tickets = new WeakMap<PendingItem<T>, Ticket<T>>();
   readonly #ordered: OrderedDelivery<T> | undefined;
   readonly #timer: WakeTimer;
+  /** Learned from finished batches; charged by the deadline rules of decide(). */
+  readonly cost = new BatchCostModel();
   #pumping = false;
   #repump = false;
   #inFlight = 0;
@@ -109,9 +112,7 @@ export class DynamicBatcher<T> {
   }
 
   /** Capacity may have freed up (or anything else changed): re-decide now. */
-  poke(): void {
-    this.#pump();
-  }
+  poke(): void { this.#pump(); }
 
   /** Resolves once nothing is queued or in flight. Queued requests are sent without waiting
    *  for fuller batches meanwhile. New requests are still accepted (use close() to stop them). */
@@ -129,9 +130,7 @@ export class DynamicBatcher<T> {
     return this.drain();
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
+  get closed(): boolean { return this.#closed; }
 
   #refuse(code: ErrorCode & keyof RejectedCounters, message: string): Promise<never> {
     this.#countRejected(code);
@@ -173,7 +172,7 @@ export class DynamicBatcher<T> {
             idleWorkers,
             inlineMaxRows: idleWorkers > 0 || this.#inlineMaxRows === undefined ? 0 : this.#inlineMaxRows(),
             inFlightBatches: this.#inFlight,
-            flush: this.#closed || this.#draining > 0,
+            flush: this.#closed || this.#draining > 0, cost: this.cost.estimate(),
           });
           for (const p of d.expired) this.#expire(p, nowUs);
           if (d.action === 'send') {
@@ -248,6 +247,7 @@ export class DynamicBatcher<T> {
     c.inFlightRows -= batch.rows;
     c.computeTimeUsSum += computeUs;
     c.computeTimeCount++;
+    if (error === undefined) this.cost.observe(batch.rows, computeUs);
     if (res !== undefined && (!Array.isArray(res.outputs) || res.outputs.length !== parts.length)) {
       error = err('IG_INFERENCE_FAILED', `executor returned ${Array.isArray(res?.outputs) ? res.outputs.length : 'no'} outputs for ${parts.length} batch entries`);
     }

@@ -59,6 +59,9 @@ export interface ServeConfig {
   /** Bearer token for model control; required with modelControlMode explicit. */
   adminToken: string | undefined;
   strictReadiness: boolean;
+  /** Auto-complete of model configurations (src/repository/auto-complete.ts). */
+  defaultMaxBatchSize: number;
+  disableAutoCompleteConfig: boolean;
   logLevel: LogLevel;
   /** Absolute path of the config file read, if any. */
   configFile: string | undefined;
@@ -176,6 +179,8 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
     exitTimeoutS: value('exitTimeoutS'),
     adminToken,
     strictReadiness: value('strictReadiness'),
+    defaultMaxBatchSize: value('defaultMaxBatchSize'),
+    disableAutoCompleteConfig: value('disableAutoCompleteConfig'),
     logLevel: value('logLevel'),
     configFile,
     modelDefaults,

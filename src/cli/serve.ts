@@ -29,7 +29,10 @@ export function gatewayOptionsFrom(cfg: ServeConfig, log: Logger): GatewayOption
   return {
     modelRepository: cfg.modelRepository,
     modelControlMode: cfg.modelControlMode,
-    scan: { serverDefaults: cfg.modelDefaults, overrides: cfg.modelOverrides },
+    scan: {
+      serverDefaults: cfg.modelDefaults, overrides: cfg.modelOverrides,
+      autoComplete: { enabled: !cfg.disableAutoCompleteConfig, defaultMaxBatchSize: cfg.defaultMaxBatchSize },
+    },
     pool: {
       workers: cfg.workers, spinUs: cfg.spinUs, spinInFlight: cfg.spinInFlight,
       inline: { maxRows: cfg.inlineMaxRows, maxComputeUs: cfg.inlineMaxComputeUs },

@@ -34,6 +34,10 @@ export function createGatewayMetrics() {
     cancelled: registry.counter('infergate_request_cancelled_total', 'Requests dropped because the client went away'),
     shed: registry.counter('infergate_request_shed_total', 'Requests refused because the queue was full'),
     queueDepth: registry.gauge('infergate_queue_depth', 'Requests waiting in the batcher queue'),
+    // What deadline-aware batching charges a batch (src/batching/cost-model.ts): expected
+    // dispatch-to-finish = fixed + per row x rows; 0 until a model has finished a few batches.
+    batchCostFixedUs: registry.gauge('infergate_batch_cost_fixed_us', 'Learned cost of a batch, fixed part (dispatch to finish), microseconds'),
+    batchCostPerRowUs: registry.gauge('infergate_batch_cost_per_row_us', 'Learned cost of a batch, per-row part (dispatch to finish), microseconds'),
     inFlightBatches: registry.gauge('infergate_inflight_batches', 'Batches running in workers'),
     // The concurrency gate (config.json concurrency_limit), per model version that has one.
     concurrencyLimit: registry.gauge('infergate_concurrency_limit', 'Requests a model version admits at once (its current concurrency limit)'),

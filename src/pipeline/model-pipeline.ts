@@ -92,6 +92,11 @@ export class ModelPipeline {
     return this.#batcher.counters;
   }
 
+  /** The batcher's learned batch cost (deadline-aware batching); undefined until learned. */
+  get cost() {
+    return this.#batcher.cost.estimate();
+  }
+
   /** Validates, queues and answers one request. Rejects with an InferError. */
   async infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number): Promise<InferResponse> {
     const s = this.spec;

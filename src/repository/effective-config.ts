@@ -2,11 +2,15 @@
 // answers it (Triton's model_configuration extension): config.json's shape and snake_case keys,
 // with every default filled, including what toConfigJson leaves out because it is derived
 // (the warm-up set, the default priority level) and the tensors read from the ONNX file when
-// config.json does not declare them (absent while the version has not loaded).
+// config.json does not declare them (absent while the version has not loaded). Once loaded, it
+// also says what auto-complete decided (`auto_complete`: applied, max_batch_size, reason), a key
+// of infergate's own: it is not a config.json key, and applies to this version only.
 import type { TensorMetadata } from '../core/service.js';
+import type { AutoCompleteResult } from './auto-complete.js';
 import { toConfigJson, type ModelConfig, type ModelConfigJson, type TensorConfigJson } from './config.js';
 
-export function effectiveConfigJson(cfg: ModelConfig, onnx?: { inputs: TensorMetadata[]; outputs: TensorMetadata[] }): Record<string, unknown> {
+export function effectiveConfigJson(cfg: ModelConfig, onnx?: { inputs: TensorMetadata[]; outputs: TensorMetadata[] },
+  autoComplete?: AutoCompleteResult): Record<string, unknown> {
   const out: ModelConfigJson = toConfigJson(cfg);
   out.dynamic_batching!.default_priority_level = cfg.batching.defaultPriorityLevel;
   out.warmup = { batch_sizes: [...cfg.warmup.batchSizes] };
@@ -18,5 +22,7 @@ export function effectiveConfigJson(cfg: ModelConfig, onnx?: { inputs: TensorMet
   if (out.output === undefined && onnx) out.output = onnx.outputs.map(dims);
   // Key order as a config.json is usually written: identity, shape, then the sections.
   const { name, platform, max_batch_size, input, output, ...sections } = out;
-  return { name, platform, max_batch_size, ...(input ? { input } : {}), ...(output ? { output } : {}), ...sections } as Record<string, unknown>;
+  const ac = autoComplete === undefined ? {}
+    : { auto_complete: { applied: autoComplete.applied, max_batch_size: autoComplete.maxBatchSize, reason: autoComplete.reason } };
+  return { name, platform, max_batch_size, ...(input ? { input } : {}), ...(output ? { output } : {}), ...sections, ...ac } as Record<string, unknown>;
 }

@@ -23,6 +23,7 @@ import { stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { ModelVersion } from './model-version.js';
 import type { RoutingConfig } from './routing.js';
+import { AUTO_COMPLETE_DEFAULTS } from './auto-complete.js';
 
 export interface ManagerLog {
   info(line: string): void;
@@ -137,12 +138,16 @@ export class ModelRepository {
     const fresh = new Map<string, ModelVersion>();
     for (const v of m.versions) {
       fresh.set(String(v.version), new ModelVersion(m.name, String(v.version), v.path, m.config, ++this.#generation,
-        { pool: this.opts.pool, metrics: this.metrics, sabPool: this.#sabPool }));
+        { pool: this.opts.pool, metrics: this.metrics, sabPool: this.#sabPool },
+        { options: this.opts.scan?.autoComplete ?? AUTO_COMPLETE_DEFAULTS, maxBatchSizeSource: m.maxBatchSizeSource }));
     }
     await Promise.all([...fresh.values()].map((h) => this.#limiter.run(() => h.load())));
     const ms = Math.round(performance.now() - startMs);
     const failed = [...fresh.values()].filter((h) => h.state !== 'READY');
     for (const h of fresh.values()) {
+      // Said whenever the ONNX file decided, so that a model that does not batch says why.
+      const ac = h.autoComplete;
+      if (ac !== undefined && !ac.explicit) this.log.info(`model ${h.name} version ${h.version}: auto-complete: ${ac.applied ? '' : 'nothing completed: '}${ac.reason}`);
       if (h.warmupWarning !== undefined) this.log.warn(`model ${h.name} version ${h.version}: ${h.warmupWarning}`);
       if (h.state === 'READY') {
         const d = h.description;

@@ -80,7 +80,7 @@ export class ModelManager extends ModelRepository implements InferenceService {
 
   modelConfig(name: string, version: string): Record<string, unknown> {
     const h = this.resolve(name, version);
-    return effectiveConfigJson(h.config, h.state === 'READY' ? { inputs: h.inputs, outputs: h.outputs } : undefined);
+    return h.state === 'READY' ? effectiveConfigJson(h.config, { inputs: h.inputs, outputs: h.outputs }, h.autoComplete) : effectiveConfigJson(h.config);
   }
 
   modelStatistics(name: string, version: string): { model_stats: ModelStatistics[] } {

@@ -21,6 +21,7 @@ import { defaultWarmupPlan, type WarmupPlan } from './warmup.js';
 import { configuredWarmupPlan } from './warmup-samples.js';
 import { dirname } from 'node:path';
 import { ModelStats } from '../pipeline/model-stats.js';
+import { applyAutoComplete, decideAutoComplete, type AutoCompleteOptions, type AutoCompleteResult } from './auto-complete.js';
 
 export type VersionState = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'UNLOADING';
 
@@ -30,16 +31,25 @@ export interface VersionDeps {
   sabPool: SabPool;
 }
 
+/** Auto-complete for this version (auto-complete.ts): the options, and which configuration
+ *  layer set max_batch_size (undefined: none did, so the ONNX file may decide). */
+export interface VersionAutoComplete {
+  options: AutoCompleteOptions;
+  maxBatchSizeSource: string | undefined;
+}
+
 export class ModelVersion {
   readonly name: string;
   readonly version: string;
-  readonly config: ModelConfig;
   readonly path: string;
   state: VersionState = 'LOADING';
   error: string | undefined;
   inputs: TensorMetadata[] = [];
   outputs: TensorMetadata[] = [];
   description: ModelDescription | undefined;
+  /** What auto-complete decided once the ONNX file was read; undefined before, or when the
+   *  version was built without auto-complete. */
+  autoComplete: AutoCompleteResult | undefined;
   /** Why the default warm-up failed (the model is READY regardless); undefined when it ran. */
   warmupWarning: string | undefined;
   /** Triton-style statistics (GET .../stats): batches are added by the pipeline, requests'
@@ -49,20 +59,30 @@ export class ModelVersion {
   readonly labels: Readonly<{ model: string; version: string }>;
   readonly #deps: VersionDeps;
   readonly #ref: ModelRef;
+  readonly #autoComplete: VersionAutoComplete | undefined;
+  /** Replaced once, in load(), when auto-complete completes it. */
+  #config: ModelConfig;
   #session: Session | undefined;
   #pipeline: ModelPipeline | undefined;
 
-  constructor(name: string, version: string, path: string, config: ModelConfig, generation: number, deps: VersionDeps) {
+  constructor(name: string, version: string, path: string, config: ModelConfig, generation: number, deps: VersionDeps,
+    autoComplete?: VersionAutoComplete) {
     this.name = name;
     this.version = version;
     this.path = path;
-    this.config = config;
+    this.#config = config;
     this.#deps = deps;
+    this.#autoComplete = autoComplete;
     // The registry key carries the generation: a reload of the same path (new file contents)
     // must open a new session, never reuse the one workers may still hold from before.
     const id = `${name}@${version}#${generation}`;
     this.#ref = { id, source: path, options: { ...config.runtime, key: `${path}#${generation}` } };
     this.labels = Object.freeze({ model: name, version });
+  }
+
+  /** The effective configuration: config.json's layers, completed from the ONNX file. */
+  get config(): ModelConfig {
+    return this.#config;
   }
 
   /** Loads, warms up and reports READY; on failure the version is UNAVAILABLE with the reason.
@@ -72,7 +92,15 @@ export class ModelVersion {
     try {
       this.#session = await Session.loadAsync(this.path, this.#ref.options);
       this.description = this.#session.describe();
-      const meta = buildMetadata(this.name, this.config, this.description);
+      let meta = buildMetadata(this.name, this.#config, this.description);
+      if (this.#autoComplete !== undefined) {
+        const ac = this.#autoComplete;
+        this.autoComplete = decideAutoComplete(this.#config, ac.maxBatchSizeSource, meta, ac.options);
+        if (this.autoComplete.applied) {
+          this.#config = applyAutoComplete(this.#config, this.autoComplete);
+          meta = buildMetadata(this.name, this.#config, this.description);
+        }
+      }
       this.inputs = meta.inputs;
       this.outputs = meta.outputs;
       const { pool, metrics, sabPool } = this.#deps;
@@ -96,6 +124,9 @@ export class ModelVersion {
       metrics.modelReady.set(this.labels, 1);
       const c = this.#pipeline.counters;
       metrics.queueDepth.collect(this.labels, () => c.queueDepth);
+      const p = this.#pipeline;
+      metrics.batchCostFixedUs.collect(this.labels, () => Math.round(p.cost?.fixedUs ?? 0));
+      metrics.batchCostPerRowUs.collect(this.labels, () => Math.round((p.cost?.perRowUs ?? 0) * 1000) / 1000);
       metrics.expired.collect(this.labels, () => c.expired);
       metrics.cancelled.collect(this.labels, () => c.cancelled);
       metrics.shed.collect(this.labels, () => c.rejected.IG_QUEUE_FULL + c.rejected.IG_TOO_MANY_REQUESTS);
@@ -156,6 +187,8 @@ export class ModelVersion {
     this.#deps.metrics.queueDepth.remove(this.labels);
     this.#deps.metrics.concurrencyLimit.remove(this.labels);
     this.#deps.metrics.concurrencyInFlight.remove(this.labels);
+    this.#deps.metrics.batchCostFixedUs.remove(this.labels);
+    this.#deps.metrics.batchCostPerRowUs.remove(this.labels);
     await this.#deps.pool.announceUnload(this.#ref.id);
     this.#session?.unload();
     this.#session = undefined;

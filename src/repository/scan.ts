@@ -13,6 +13,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError, type ModelConfig, type VersionPolicy, parseConfigJsonText, resolveModelConfig } from './config.js';
 import { missingVersions } from './routing.js';
+import { maxBatchSizeSource, type AutoCompleteOptions } from './auto-complete.js';
 
 export interface ModelVersionFile {
   version: number;
@@ -25,6 +26,9 @@ export interface ScannedModelOk {
   /** Absolute path of <repo>/<model>. */
   dir: string;
   config: ModelConfig;
+  /** The layer that sets max_batch_size (for auto-complete and its log line); undefined when
+   *  none does, and auto-complete may set it from the ONNX file. */
+  maxBatchSizeSource: string | undefined;
   /** Selected by the version policy, ascending. Never empty. */
   versions: ModelVersionFile[];
   /** Things skipped that an operator may want to know about (one line each). */
@@ -56,6 +60,8 @@ export interface ScanOptions {
   serverDefaults?: unknown;
   /** Per-model overrides by model name (ServeConfig.modelOverrides), above each config.json. */
   overrides?: Readonly<Record<string, unknown>>;
+  /** Auto-complete of max_batch_size from the ONNX file (default: the settings rows'). */
+  autoComplete?: AutoCompleteOptions;
 }
 
 export const MODEL_FILE_NAME = 'model.onnx';
@@ -144,9 +150,9 @@ async function scanModelDir(dir: string, name: string, opts: ScanOptions): Promi
     if (!(await isFile(configPath))) return { name, dir, error: `${configSource}: is not a file` };
     config = parseConfigJsonText(await readFile(configPath, 'utf8'), configSource);
   }
-  const cfg = resolveModelConfig({
-    modelName: name, config, configSource, serverDefaults: opts.serverDefaults, override: opts.overrides?.[name],
-  });
+  const layers = { config, serverDefaults: opts.serverDefaults, override: opts.overrides?.[name] };
+  const cfg = resolveModelConfig({ modelName: name, configSource, ...layers });
+  const mbsSource = maxBatchSizeSource(layers, { override: `--model-override ${name}`, config: configSource, serverDefaults: 'the server default (--max-batch-size)' });
 
   const available: number[] = [];
   let versionDirs = 0;
@@ -170,7 +176,7 @@ async function scanModelDir(dir: string, name: string, opts: ScanOptions): Promi
   const unrouted = cfg.routing && missingVersions(cfg.routing, picked.versions.map(String));
   if (unrouted) return { name, dir, error: `${name}: ${unrouted}` };
   return {
-    name, dir, config: cfg, warnings,
+    name, dir, config: cfg, warnings, maxBatchSizeSource: mbsSource,
     versions: picked.versions.map((version) => ({ version, path: join(dir, String(version), MODEL_FILE_NAME) })),
   };
 }

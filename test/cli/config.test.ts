@@ -10,6 +10,7 @@ import {
 } from '../../src/cli/config.js';
 import { decodeHelp, encodeHelp, mainHelp, serveHelp } from '../../src/cli/help.js';
 import { OVERRIDABLE_KEYS, resolveModelConfig } from '../../src/repository/config.js';
+import { SERVER_SETTINGS } from '../../src/core/settings/index.js';
 
 const CWD = '/srv/app';
 const REPO = ['--model-repository', 'models'];
@@ -39,7 +40,8 @@ test('defaults', () => {
   assert.deepEqual({ ...cfg, sources: undefined }, {
     modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, healthPort: undefined, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 64, inlineMaxComputeUs: 200,
     quietSpinUs: 500, idleSpinThreads: 1, idleSpinWindowUs: 2000, maxBodyBytes: 64 * 1024 * 1024,
-    modelControlMode: 'none', modelLoadThreads: undefined, exitOnError: true, exitTimeoutS: 30, adminToken: undefined, strictReadiness: false, logLevel: 'info', configFile: undefined,
+    modelControlMode: 'none', modelLoadThreads: undefined, exitOnError: true, exitTimeoutS: 30, adminToken: undefined, strictReadiness: false,
+    defaultMaxBatchSize: SERVER_SETTINGS.defaultMaxBatchSize.default, disableAutoCompleteConfig: false, logLevel: 'info', configFile: undefined,
     // 2 cores, 2 workers: one ORT thread each.
     modelDefaults: { runtime: { intra_op_threads: 1 } }, modelOverrides: {},
     sources: undefined, warnings: [],
@@ -105,6 +107,8 @@ test('every option validates with one message shape', () => {
     [['--exit-timeout-s', '0'], '--exit-timeout-s must be an integer in 1..86400 (got "0")'],
     [['--admin-token', ''], '--admin-token must be a non-empty string (got "")'],
     [['--strict-readiness=1x'], '--strict-readiness must be true or false (got "1x")'],
+    [['--default-max-batch-size', '-1'], '--default-max-batch-size must be an integer in 0..1000000 (got "-1")'],
+    [['--disable-auto-complete-config=no'], '--disable-auto-complete-config must be true or false (got "no")'],
     [['--log-level', 'verbose'], '--log-level must be one of debug, info, warn, error, silent (got "verbose")'],
     [['--max-batch-size', '-1'], '--max-batch-size must be a non-negative integer (got "-1")'],
     [['--max-queue-delay-us', '-5'], '--max-queue-delay-us must be a non-negative integer (got "-5")'],
@@ -332,4 +336,14 @@ test('intra-op threads default to the cores per worker unless given', () => {
   assert.deepEqual(resolve([...REPO, '--workers', '2'], {}, {}, 2).modelDefaults, { runtime: { intra_op_threads: 1 } });
   assert.deepEqual(resolve([...REPO, '--workers', '3'], {}, {}, 16).modelDefaults, { runtime: { intra_op_threads: 5 } });
   assert.deepEqual(resolve([...REPO, '--intra-op-threads', '3'], {}, {}, 2).modelDefaults, { runtime: { intra_op_threads: 3 } });
+});
+
+test('auto-complete flags reach the repository scan as its options', async () => {
+  const { gatewayOptionsFrom } = await import('../../src/cli/serve.js');
+  const { createLogger } = await import('../../src/observability/log.js');
+  const log = createLogger('silent');
+  assert.deepEqual(gatewayOptionsFrom(resolve(REPO), log).scan?.autoComplete, { enabled: true, defaultMaxBatchSize: SERVER_SETTINGS.defaultMaxBatchSize.default });
+  const off = resolve([...REPO, '--disable-auto-complete-config', '--default-max-batch-size', '16']);
+  assert.deepEqual(gatewayOptionsFrom(off, log).scan?.autoComplete, { enabled: false, defaultMaxBatchSize: 16 });
+  assert.equal(resolve(REPO, { INFERGATE_DEFAULT_MAX_BATCH_SIZE: '8' }).defaultMaxBatchSize, 8);
 });

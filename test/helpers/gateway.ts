@@ -3,6 +3,7 @@
 // end-to-end tests over real sockets. Log lines are collected in `logs`.
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import type { ExecutionOptions } from '../../src/pool/execution-policy.js';
+import type { ScanOptions } from '../../src/repository/scan.js';
 
 export interface TestGateway extends Gateway {
   logs: string[];
@@ -15,7 +16,7 @@ export const ADMIN_AUTH = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } as con
 
 export async function startTestGateway(repo: string, opts: {
   workers?: number; maxBodyBytes?: number; modelControlMode?: 'none' | 'explicit'; inline?: ExecutionOptions['inline']; idleSpin?: ExecutionOptions['idleSpin'];
-  exitOnError?: boolean; loadThreads?: number; strictReadiness?: boolean; adminToken?: string; healthPort?: number;
+  exitOnError?: boolean; loadThreads?: number; strictReadiness?: boolean; adminToken?: string; healthPort?: number; scan?: ScanOptions;
 } = {}): Promise<TestGateway> {
   const logs: string[] = [];
   const push = (l: string): void => void logs.push(l);
@@ -29,6 +30,7 @@ export async function startTestGateway(repo: string, opts: {
     exitOnError: opts.exitOnError ?? false,
     ...(opts.loadThreads !== undefined ? { loadThreads: opts.loadThreads } : {}),
     ...(opts.strictReadiness !== undefined ? { strictReadiness: opts.strictReadiness } : {}),
+    ...(opts.scan !== undefined ? { scan: opts.scan } : {}),
   });
   return Object.assign(gw, { logs });
 }

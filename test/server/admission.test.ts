@@ -30,9 +30,9 @@ after(async () => {
   rmSync(repo, { recursive: true, force: true });
 });
 
-function body(model: string, k: number, seed: number): Uint8Array {
+function body(model: string, k: number, seed: number, priority = 0): Uint8Array {
   return encodeFlatRequest({
-    modelName: model, modelVersion: '', id: `${model}-${seed}`, timeoutUs: 0, priority: 0, parameters: {}, outputs: [],
+    modelName: model, modelVersion: '', id: `${model}-${seed}`, timeoutUs: 0, priority, parameters: {}, outputs: [],
     inputs: [{ name: 'features', datatype: 'FP32', shape: [k, 128], data: new Uint8Array(seededRows(k, 128, seed).buffer) }],
   });
 }
@@ -74,9 +74,11 @@ for (const [model, status, code, retryAfter] of [['shed503', 503, 'IG_QUEUE_FULL
 
 test('a request whose deadline passes while queued is answered 504 and never computed', async () => {
   const before = rowsTotal(await (await fetch(`${gw.url}/metrics`)).text(), 'slow');
-  // Four 1000-row batches keep the single worker busy for several milliseconds...
-  const busy = Array.from({ length: 4 }, (_, i) => post('slow', body('slow', 1000, 10 + i)));
-  // ...while a 3-row request with a 1 ms deadline waits behind them.
+  // Four 1000-row batches at priority 1 keep the single worker busy for several milliseconds...
+  const busy = Array.from({ length: 4 }, (_, i) => post('slow', body('slow', 1000, 10 + i, 1)));
+  // ...while a 3-row request with a 1 ms deadline waits behind them at the default (lower)
+  // priority. (At the same priority it would head the queue, earliest deadline first, and run
+  // inline at once: test/batching/deadline.test.ts.)
   await untilQueued('slow', 2);
   const late = await post('slow', body('slow', 3, 99), { 'X-Infergate-Timeout-Us': '1000' });
   const done = await Promise.all(busy);

@@ -12,9 +12,10 @@ export type RelativePriorityLevel = 'lowest' | 'highest';
 export const BATCHING_SETTINGS = defineTable('batching', {
   maxBatchSize: {
     configKey: 'max_batch_size', flag: 'max-batch-size', kind: NON_NEGATIVE, default: 0, unit: 'rows',
-    // Without a config.json nothing says dim 0 is a batch dim; concatenating requests along a dim
-    // that is not one would mix callers' data. So batching is opt-in.
-    help: 'Most rows per batch; 0 = no batching (request shapes go to the model as they are).',
+    // The built-in value when no layer sets one. A model that sets none and whose inputs and
+    // outputs all have a dynamic first dim is auto-completed from its ONNX file, as Triton does
+    // (src/repository/auto-complete.ts, --default-max-batch-size); an explicit 0 is kept.
+    help: 'Most rows per batch; 0 = no batching (request shapes go to the model as they are). Unset: auto-complete decides (--default-max-batch-size).',
   },
   maxQueueDelayUs: {
     configKey: 'dynamic_batching.max_queue_delay_microseconds', flag: 'max-queue-delay-us', kind: NON_NEGATIVE, default: 500,

@@ -13,6 +13,7 @@ export const DECISIONS: Readonly<Record<string, { slug: string; title: string }>
   '010': { slug: 'batching-defaults', title: 'Batching defaults (delay, queue bounds)' },
   '011': { slug: 'gpu-ort-files-and-workers', title: 'GPU: which ORT files pair; CUDA wants >= 4 workers' },
   '012': { slug: 'concurrency-limit-off-by-default', title: 'The concurrency limit is off by default; adaptive is opt-in' },
+  '013': { slug: 'default-max-batch-size', title: 'Auto-complete: the default max_batch_size' },
 });
 
 /** "docs/decisions/001-inline-small-batches.md" */

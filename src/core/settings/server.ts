@@ -85,6 +85,14 @@ export const SERVER_SETTINGS = defineTable('server', {
     flag: 'strict-readiness', kind: { type: 'bool' }, default: false, unit: '',
     help: 'Report ready only while every model is READY; by default one ready model makes the server ready.',
   },
+  defaultMaxBatchSize: {
+    flag: 'default-max-batch-size', kind: { type: 'int', min: 0, max: 1_000_000 }, default: 1024, unit: 'rows', decision: '013',
+    help: 'max_batch_size auto-complete gives a model that sets none and whose inputs and outputs all have a dynamic first dim (Triton\'s default-max-batch-size). 0 = never.',
+  },
+  disableAutoCompleteConfig: {
+    flag: 'disable-auto-complete-config', kind: { type: 'bool' }, default: false, unit: '',
+    help: 'Do not complete model configurations from the ONNX file: a model that sets no max_batch_size keeps 0 (no batching), as before auto-complete.',
+  },
   logLevel: {
     flag: 'log-level', arg: 'LEVEL', kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error', 'silent'] },
     default: 'info' as 'debug' | 'info' | 'warn' | 'error' | 'silent', unit: '',
