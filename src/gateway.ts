@@ -11,6 +11,7 @@ import { ModelManager } from './repository/manager.js';
 import type { ScanOptions } from './repository/scan.js';
 import { startServer, type RunningServer, type ServerOptions } from './server/app.js';
 import type { Logger } from './observability/log.js';
+import { logErrorAnswer } from './observability/request-log.js';
 
 export interface GatewayOptions {
   modelRepository: string;
@@ -58,7 +59,13 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
   });
   let server: RunningServer;
   try {
-    server = await startServer(manager, o.server);
+    // Every error answer is counted (an infer refused before the model saw it too) and logged
+    // (5xx at warn/error, 4xx at debug); successes never are logged.
+    const onError: ServerOptions['onError'] = (a) => {
+      manager.countRejected(a);
+      logErrorAnswer(o.log, a);
+    };
+    server = await startServer(manager, { onError, ...o.server });
   } catch (e) {
     await pool.close();
     throw e;

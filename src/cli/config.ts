@@ -51,6 +51,7 @@ export interface ServeConfig {
   exitOnError: boolean;
   strictReadiness: boolean;
   logLevel: LogLevel;
+  logFormat: 'auto' | 'json' | 'pretty';
   /** Absolute path of the config file read, if any. */
   configFile: string | undefined;
   /** Server-wide model defaults set by the tunable options (below each config.json). Pass as
@@ -158,6 +159,7 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
     exitOnError: value('exitOnError'),
     strictReadiness: value('strictReadiness'),
     logLevel: value('logLevel'),
+    logFormat: value('logFormat'),
     configFile,
     modelDefaults,
     modelOverrides,

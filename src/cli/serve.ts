@@ -6,6 +6,7 @@ import { createGateway, type Gateway, type GatewayOptions } from '../gateway.js'
 import type { ServeConfig } from './config.js';
 import { createLogger, type Logger } from '../observability/log.js';
 import { missingNodeFlags } from './node-flags.js';
+import { performance } from 'node:perf_hooks';
 
 /** How to reach a model that actually loaded, each line short enough for a terminal: its
  *  metadata, and an infer with zeros when its inputs are small enough to spell out. */
@@ -43,8 +44,17 @@ export function gatewayOptionsFrom(cfg: ServeConfig, log: Logger): GatewayOption
   };
 }
 
+/** The resolved configuration as the start-up line carries it: every value and where it came
+ *  from, so "which setting is this pod running with" is answered from the log alone. */
+export function startupFields(cfg: ServeConfig): Record<string, unknown> {
+  const { warnings: _warnings, sources, ...values } = cfg;
+  const given = Object.fromEntries(Object.entries(sources).filter(([, src]) => src !== 'default'));
+  return { config: values, given, node: process.version, pid: process.pid };
+}
+
 export async function serve(cfg: ServeConfig): Promise<number> {
-  const log = createLogger(cfg.logLevel);
+  const log = createLogger(cfg.logLevel, { format: cfg.logFormat });
+  log.info('configuration', startupFields(cfg));
   for (const w of cfg.warnings) log.warn(w);
   const missing = missingNodeFlags();
   if (missing.length > 0) log.warn(`node was started without ${missing.join(' ')}: expect more GC pauses in the latency tail (npm start passes it; see docs/decisions/006)`);
@@ -52,24 +62,27 @@ export async function serve(cfg: ServeConfig): Promise<number> {
   log.info(cfg.idleSpinThreads > 0
     ? `idle spinners: ${cfg.idleSpinThreads} thread(s), ${cfg.idleSpinWindowUs} us after each request while requests come one at a time (--idle-spin-threads 0 turns them off)`
     : 'idle spinners: off');
+  const startMs = performance.now();
   const gw = await createGateway(gatewayOptionsFrom(cfg, log));
-  log.info(`infergate listening on ${gw.url} (ready: ${gw.manager.isReady()})`);
+  log.info(`infergate listening on ${gw.url} (ready: ${gw.manager.isReady()})`,
+    { url: gw.url, ready: gw.manager.isReady(), startMs: Math.round(performance.now() - startMs) });
   for (const line of startupHint(gw)) log.info(line);
 
   return await new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) {
-        log.warn(`${signal} again: exiting without draining`);
+        log.warn(`${signal} again: exiting without draining`, { signal });
         process.exit(1);
       }
       stopping = true;
-      log.info(`${signal}: draining (not ready, finishing in-flight work)`);
+      log.info(`${signal}: draining (not ready, finishing in-flight work)`, { signal });
+      const drainStartMs = performance.now();
       gw.close().then(() => {
-        log.info('drained; bye');
+        log.info('drained; bye', { drainMs: Math.round(performance.now() - drainStartMs) });
         resolve(0);
       }, (e: unknown) => {
-        log.error(`drain failed: ${(e as Error).message}`);
+        log.error(`drain failed: ${(e as Error).message}`, { reason: (e as Error).message });
         resolve(1);
       });
     };

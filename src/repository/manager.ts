@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { err, toInferError } from '../core/errors.js';
 import type { InferRequest, InferResponse } from '../core/types.js';
-import type { InferenceService, InferOptions, ModelMetadata, ModelStatistics, WireStage } from '../core/service.js';
+import type { ErrorAnswer, InferenceService, InferOptions, ModelMetadata, ModelStatistics, WireStage } from '../core/service.js';
 import { effectiveConfigJson } from './effective-config.js';
 import { ModelRepository, type ManagerOptions } from './lifecycle.js';
 import type { ModelVersion } from './model-version.js';
@@ -16,6 +16,8 @@ export const SERVER_VERSION = '0.1.0';
 
 export class ModelManager extends ModelRepository implements InferenceService {
   readonly repository: InferenceService['repository'];
+  /** Errors infer() counted already (see countRejected). */
+  readonly #counted = new WeakSet<object>();
 
   constructor(opts: ManagerOptions) {
     super(opts);
@@ -115,9 +117,20 @@ export class ModelManager extends ModelRepository implements InferenceService {
     } catch (e) {
       const ie = toInferError(e);
       this.metrics.requestFailure.inc({ ...labels, code: ie.code });
+      this.#counted.add(ie);
       host?.stats.fail((performance.now() - opts.arrivalMs) * 1000);
       throw ie;
     }
+  }
+
+  /** Counts an infer the transport answered with an error before it reached infer() (unknown
+   *  model, a body that does not decode, too large), so that successes + failures = infer
+   *  requests received. An unknown model name counts under model="" (a caller's typos must not
+   *  grow the series without bound). */
+  countRejected(a: ErrorAnswer): void {
+    const isInfer = a.transport === 'ws' || (a.method === 'POST' && a.url.endsWith('/infer'));
+    if (!isInfer || this.#counted.has(a.error)) return;
+    this.metrics.requestFailure.inc({ model: this.models.has(a.model) ? a.model : '', version: '', code: a.error.code });
   }
 
   observeWire(stage: WireStage, format: string, us: number): void {

@@ -3,11 +3,11 @@
 // InferenceService.
 import uWS from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
-import { err } from '../core/errors.js';
+import { err, type InferError } from '../core/errors.js';
 import { HttpExchange } from './http-exchange.js';
 import { readBody } from './body.js';
 import { decodeRequest, detectFormat, encodeError, encodeResponse, type WireFormat } from './formats.js';
-import type { InferenceService } from '../core/service.js';
+import type { ErrorAnswer, InferenceService } from '../core/service.js';
 import { attachStream, type StreamOptions } from './websocket.js';
 import { assertNativeUws } from './uws-native.js';
 
@@ -16,6 +16,8 @@ export interface ServerOptions {
   port: number;
   maxBodyBytes: number;
   stream?: Partial<StreamOptions>;
+  /** Hears every error answer, HTTP and stream (the gateway logs them); never a success. */
+  onError?: (a: ErrorAnswer) => void;
 }
 
 export interface RunningServer {
@@ -57,6 +59,11 @@ type RouteHandler = (ex: HttpExchange, req: uWS.HttpRequest) => void;
 export function startServer(service: InferenceService, opts: ServerOptions): Promise<RunningServer> {
   assertNativeUws(uWS);
   const app = uWS.App();
+  const report = opts.onError;
+  const onExchangeError = report && ((ex: HttpExchange, e: InferError): void => report({
+    error: e, transport: 'http', method: ex.method.toUpperCase(), url: ex.url, model: ex.model,
+    requestId: ex.requestId !== '' ? ex.requestId : ex.headers.get('x-request-id') ?? '',
+  }));
 
   // Every route is declared here first, then registered with uWS with one catch-all per pattern
   // for the other methods: a known route with the wrong method is a 405 with Allow, an unknown
@@ -90,6 +97,7 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
   const infer = (ex: HttpExchange, model: string, version: string): void => {
     const format: WireFormat = detectFormat(ex);
     let id = '';
+    ex.model = model;
     void (async () => {
       try {
         // Before the body: an unknown model is a 404 whatever the body holds (as in Triton).
@@ -101,6 +109,7 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         service.observeWire('read', format, (readMs - ex.arrivalMs) * 1000);
         service.observeWire('decode', format, (decodedMs - readMs) * 1000);
         id = request.id;
+        ex.requestId = id;
         const timeoutHeader = ex.headers.get('x-infergate-timeout-us');
         const headerTimeoutUs = timeoutHeader !== undefined && /^\d+$/.test(timeoutHeader) ? Number(timeoutHeader) : undefined;
         const response = await service.infer(request, { signal: ex.signal, arrivalMs: ex.arrivalMs, headerTimeoutUs });
@@ -149,7 +158,7 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
   for (const [pattern, byMethod] of routes) {
     for (const [method, handler] of byMethod) {
       app[method](pattern, (res, req) => {
-        const ex = new HttpExchange(res, req, performance.now());
+        const ex = new HttpExchange(res, req, performance.now(), onExchangeError);
         try {
           handler(ex, req);
         } catch (e) {
@@ -160,15 +169,15 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
     // uWS tries method-specific handlers before any().
     const allow = [...byMethod.keys()].map((m) => m.toUpperCase()).join(', ');
     app.any(pattern, (res, req) => {
-      const ex = new HttpExchange(res, req, performance.now());
+      const ex = new HttpExchange(res, req, performance.now(), onExchangeError);
       ex.finishError(err('IG_METHOD_NOT_ALLOWED', `${ex.method.toUpperCase()} is not allowed on ${ex.url} (allowed: ${allow})`), undefined, { Allow: allow });
     });
   }
 
-  const stream = attachStream(app, service, { maxPayloadBytes: opts.maxBodyBytes, ...opts.stream });
+  const stream = attachStream(app, service, { maxPayloadBytes: opts.maxBodyBytes, ...opts.stream, ...(report ? { onError: report } : {}) });
 
   app.any('/*', (res, req) => {
-    const ex = new HttpExchange(res, req, performance.now());
+    const ex = new HttpExchange(res, req, performance.now(), onExchangeError);
     ex.finishError(err('IG_NOT_FOUND', `no route for ${ex.method.toUpperCase()} ${ex.url}`));
   });
 

@@ -6,9 +6,9 @@
 // past maxPendingBytes is disconnected rather than allowed to grow server memory without bound.
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
-import { err, toInferError } from '../core/errors.js';
+import { err, toInferError, type InferError } from '../core/errors.js';
 import { decodeFlatRequest, encodeFlatError, encodeFlatResponse } from '../protocol/flatbuffers-codec.js';
-import type { InferenceService } from '../core/service.js';
+import type { ErrorAnswer, InferenceService } from '../core/service.js';
 
 export interface StreamOptions {
   maxPayloadBytes: number;
@@ -16,6 +16,8 @@ export interface StreamOptions {
   maxBackpressureBytes: number;
   maxPendingBytes: number;
   idleTimeoutS: number;
+  /** Hears every error answer sent on a stream (for the log). */
+  onError?: (a: ErrorAnswer) => void;
 }
 
 const DEFAULTS: StreamOptions = {
@@ -61,6 +63,12 @@ export function attachStream(app: TemplatedApp, service: InferenceService, parti
     if (c.pendingBytes > opts.maxPendingBytes) ws.end(1008, 'client is not reading its responses');
   };
 
+  const fail = (ws: WebSocket<Conn>, e: unknown, id: string, model: string): void => {
+    const ie: InferError = toInferError(e);
+    opts.onError?.({ error: ie, transport: 'ws', method: 'WS', url: '/v2/stream', model, requestId: id });
+    sendFrame(ws, encodeFlatError(ie, id, model));
+  };
+
   app.ws<Conn>('/v2/stream', {
     maxPayloadLength: opts.maxPayloadBytes,
     idleTimeout: opts.idleTimeoutS,
@@ -81,7 +89,7 @@ export function attachStream(app: TemplatedApp, service: InferenceService, parti
       const arrivalMs = performance.now();
       const c = ws.getUserData();
       if (!isBinary) {
-        sendFrame(ws, encodeFlatError(err('IG_BAD_REQUEST', 'stream frames must be binary FlatBuffers InferRequest messages'), '', ''));
+        fail(ws, err('IG_BAD_REQUEST', 'stream frames must be binary FlatBuffers InferRequest messages'), '', '');
         return;
       }
       // uWS neuters `message` after this callback: copy it before anything asynchronous.
@@ -111,11 +119,11 @@ export function attachStream(app: TemplatedApp, service: InferenceService, parti
           },
           (e: unknown) => {
             c.inFlight.delete(seq);
-            sendFrame(ws, encodeFlatError(toInferError(e), id, model));
+            fail(ws, e, id, model);
           },
         );
       } catch (e) {
-        sendFrame(ws, encodeFlatError(toInferError(e), id, model));
+        fail(ws, e, id, model);
       }
     },
     drain: (ws) => flush(ws),

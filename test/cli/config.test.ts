@@ -39,7 +39,7 @@ test('defaults', () => {
   assert.deepEqual({ ...cfg, sources: undefined }, {
     modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 64, inlineMaxComputeUs: 200,
     quietSpinUs: 500, idleSpinThreads: 1, idleSpinWindowUs: 2000, maxBodyBytes: 64 * 1024 * 1024,
-    modelControlMode: 'none', modelLoadThreads: undefined, exitOnError: true, strictReadiness: false, logLevel: 'info', configFile: undefined,
+    modelControlMode: 'none', modelLoadThreads: undefined, exitOnError: true, strictReadiness: false, logLevel: 'info', logFormat: 'auto', configFile: undefined,
     // 2 cores, 2 workers: one ORT thread each.
     modelDefaults: { runtime: { intra_op_threads: 1 } }, modelOverrides: {},
     sources: undefined, warnings: [],
@@ -94,6 +94,7 @@ test('every option validates with one message shape', () => {
     [['--exit-on-error=maybe'], '--exit-on-error must be true or false (got "maybe")'],
     [['--strict-readiness=1x'], '--strict-readiness must be true or false (got "1x")'],
     [['--log-level', 'verbose'], '--log-level must be one of debug, info, warn, error, silent (got "verbose")'],
+    [['--log-format', 'xml'], '--log-format must be one of auto, json, pretty (got "xml")'],
     [['--max-batch-size', '-1'], '--max-batch-size must be a non-negative integer (got "-1")'],
     [['--max-queue-delay-us', '-5'], '--max-queue-delay-us must be a non-negative integer (got "-5")'],
     [['--max-queue-size', '0'], '--max-queue-size must be a positive integer (got "0")'],

@@ -3,6 +3,7 @@
 // end-to-end tests over real sockets. Log lines are collected in `logs`.
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import type { ExecutionOptions } from '../../src/pool/execution-policy.js';
+import type { Logger } from '../../src/observability/log.js';
 
 export interface TestGateway extends Gateway {
   logs: string[];
@@ -11,6 +12,8 @@ export interface TestGateway extends Gateway {
 export async function startTestGateway(repo: string, opts: {
   workers?: number; maxBodyBytes?: number; modelControlMode?: 'none' | 'explicit'; inline?: ExecutionOptions['inline']; idleSpin?: ExecutionOptions['idleSpin'];
   exitOnError?: boolean; loadThreads?: number; strictReadiness?: boolean;
+  /** The process logger to use instead of collecting plain lines in `logs`. */
+  log?: Logger;
 } = {}): Promise<TestGateway> {
   const logs: string[] = [];
   const push = (l: string): void => void logs.push(l);
@@ -19,7 +22,7 @@ export async function startTestGateway(repo: string, opts: {
     modelControlMode: opts.modelControlMode ?? 'none',
     pool: { workers: opts.workers ?? 1, inline: opts.inline, idleSpin: opts.idleSpin },
     server: { host: '127.0.0.1', port: 0, maxBodyBytes: opts.maxBodyBytes ?? 64 << 20 },
-    log: { debug: push, info: push, warn: (l) => push(`warn: ${l}`), error: (l) => push(`error: ${l}`) },
+    log: opts.log ?? { debug: push, info: push, warn: (l) => push(`warn: ${l}`), error: (l) => push(`error: ${l}`) },
     exitOnError: opts.exitOnError ?? false,
     ...(opts.loadThreads !== undefined ? { loadThreads: opts.loadThreads } : {}),
     ...(opts.strictReadiness !== undefined ? { strictReadiness: opts.strictReadiness } : {}),
