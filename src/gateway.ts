@@ -11,6 +11,7 @@ import { ModelManager } from './repository/manager.js';
 import type { ScanOptions } from './repository/scan.js';
 import { startServer, type RunningServer, type ServerOptions } from './server/app.js';
 import type { Logger } from './observability/log.js';
+import type { Tracing } from './observability/tracing.js';
 import { logErrorAnswer } from './observability/request-log.js';
 
 export interface GatewayOptions {
@@ -27,6 +28,8 @@ export interface GatewayOptions {
   strictReadiness?: boolean;
   /** Fail start-up (close everything and reject) when any model fails to load. */
   exitOnError: boolean;
+  /** One span per infer request (off when absent); shut down (flushed) by close(). */
+  tracing?: Tracing;
 }
 
 /** Start-up refused because a model failed to load and exitOnError is set. */
@@ -56,6 +59,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     ...(o.loadThreads !== undefined ? { loadThreads: o.loadThreads } : {}),
     ...(o.strictReadiness !== undefined ? { strictReadiness: o.strictReadiness } : {}),
     log: o.log,
+    ...(o.tracing ? { tracing: o.tracing } : {}),
   });
   let server: RunningServer;
   try {
@@ -98,6 +102,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
         } finally {
           server.closeAll();
           await pool.close();
+          await o.tracing?.shutdown().catch((e: unknown) => o.log.warn(`tracing: spans not exported at shutdown: ${(e as Error).message}`));
         }
       })();
       return closing;

@@ -5,6 +5,7 @@
 import { createGateway, type Gateway, type GatewayOptions } from '../gateway.js';
 import type { ServeConfig } from './config.js';
 import { createLogger, type Logger } from '../observability/log.js';
+import { tracingFromEnv } from '../observability/tracing.js';
 import { missingNodeFlags } from './node-flags.js';
 import { performance } from 'node:perf_hooks';
 
@@ -63,7 +64,9 @@ export async function serve(cfg: ServeConfig): Promise<number> {
     ? `idle spinners: ${cfg.idleSpinThreads} thread(s), ${cfg.idleSpinWindowUs} us after each request while requests come one at a time (--idle-spin-threads 0 turns them off)`
     : 'idle spinners: off');
   const startMs = performance.now();
-  const gw = await createGateway(gatewayOptionsFrom(cfg, log));
+  // Off unless the standard OTEL_TRACES_EXPORTER=otlp asks (see src/observability/tracing.ts).
+  const tracing = await tracingFromEnv(process.env, log);
+  const gw = await createGateway({ ...gatewayOptionsFrom(cfg, log), ...(tracing ? { tracing } : {}) });
   log.info(`infergate listening on ${gw.url} (ready: ${gw.manager.isReady()})`,
     { url: gw.url, ready: gw.manager.isReady(), startMs: Math.round(performance.now() - startMs) });
   for (const line of startupHint(gw)) log.info(line);

@@ -56,6 +56,8 @@ export interface InferOptions {
   arrivalMs: number;
   /** Timeout from the X-Infergate-Timeout-Us style header, when the transport carries one. */
   headerTimeoutUs?: number;
+  /** The caller's W3C trace context (traceparent / tracestate), for the request's span. */
+  trace?: { traceparent?: string | undefined; tracestate?: string | undefined };
 }
 
 export interface InferenceService {

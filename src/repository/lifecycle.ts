@@ -17,6 +17,7 @@ import { SabPool } from '../batching/index.js';
 import type { ExecutionPolicy } from '../pool/execution-policy.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { Logger } from '../observability/log.js';
+import type { Tracing } from '../observability/tracing.js';
 import { ConfigError } from './config.js';
 import { LoadLimiter } from './load-limiter.js';
 import { scanModel, scanRepository, type ScanOptions, type ScannedModel } from './scan.js';
@@ -36,6 +37,8 @@ export interface ManagerOptions {
   strictReadiness?: boolean;
   metrics?: GatewayMetrics;
   log?: ManagerLog;
+  /** One span per infer request when tracing is on (src/observability/tracing.ts). */
+  tracing?: Tracing;
 }
 
 /** What start-up loaded: every model by name, with the reason for each that failed. */

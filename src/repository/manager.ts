@@ -8,6 +8,7 @@ import type { ErrorAnswer, InferenceService, InferOptions, ModelMetadata, ModelS
 import { effectiveConfigJson } from './effective-config.js';
 import { ModelRepository, type ManagerOptions } from './lifecycle.js';
 import type { ModelVersion } from './model-version.js';
+import type { ItemResult } from '../batching/index.js';
 
 export type { ManagerLog, ManagerOptions, StartSummary } from './lifecycle.js';
 
@@ -102,23 +103,28 @@ export class ModelManager extends ModelRepository implements InferenceService {
   async infer(req: InferRequest, opts: InferOptions): Promise<InferResponse> {
     let labels: Readonly<{ model: string; version: string }> = { model: req.modelName, version: req.modelVersion };
     let host: ModelVersion | undefined;
+    // Tracing off (the default): no span, no callback, nothing more per request.
+    const span = this.opts.tracing?.startRequest(req.modelName, req.modelVersion, req.id, opts.trace ?? {}, performance.timeOrigin + opts.arrivalMs);
+    let ran: ItemResult | undefined;
     try {
       if (this.draining) throw err('IG_SHUTTING_DOWN', 'the server is shutting down', { retryAfterS: 1 });
       host = this.resolve(req.modelName, req.modelVersion);
       labels = host.labels;
       const timeoutUs = req.timeoutUs > 0 ? req.timeoutUs : opts.headerTimeoutUs ?? 0;
       const deadlineUs = timeoutUs > 0 ? opts.arrivalMs * 1000 + timeoutUs : 0;
-      const resp = await host.infer(req, opts.signal, deadlineUs);
+      const resp = await host.infer(req, opts.signal, deadlineUs, span && ((r) => { ran = r; }));
       const totalUs = (performance.now() - opts.arrivalMs) * 1000;
       this.metrics.requestSuccess.inc(labels);
       this.metrics.requestDuration.observe(labels, totalUs);
       host.stats.success(totalUs);
+      span?.end({ status: 200, ...(ran ? { queueUs: ran.queueUs, computeUs: ran.computeUs, batchRows: ran.batchRows, runs: ran.runs } : {}) });
       return resp;
     } catch (e) {
       const ie = toInferError(e);
       this.metrics.requestFailure.inc({ ...labels, code: ie.code });
       this.#counted.add(ie);
       host?.stats.fail((performance.now() - opts.arrivalMs) * 1000);
+      span?.end({ status: ie.status, code: ie.code });
       throw ie;
     }
   }

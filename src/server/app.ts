@@ -112,7 +112,8 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         ex.requestId = id;
         const timeoutHeader = ex.headers.get('x-infergate-timeout-us');
         const headerTimeoutUs = timeoutHeader !== undefined && /^\d+$/.test(timeoutHeader) ? Number(timeoutHeader) : undefined;
-        const response = await service.infer(request, { signal: ex.signal, arrivalMs: ex.arrivalMs, headerTimeoutUs });
+        const trace = { traceparent: ex.headers.get('traceparent'), tracestate: ex.headers.get('tracestate') };
+        const response = await service.infer(request, { signal: ex.signal, arrivalMs: ex.arrivalMs, headerTimeoutUs, trace });
         const encodeMs = performance.now();
         const encoded = encodeResponse(format, request, response);
         service.observeWire('encode', format, (performance.now() - encodeMs) * 1000);

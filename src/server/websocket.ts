@@ -109,7 +109,10 @@ export function attachStream(app: TemplatedApp, service: InferenceService, parti
         const seq = c.nextSeq++;
         const ac = new AbortController();
         c.inFlight.set(seq, ac);
-        service.infer(request, { signal: ac.signal, arrivalMs }).then(
+        // A frame has no headers: the trace context travels as request parameters.
+        const { traceparent, tracestate } = request.parameters;
+        const trace = { traceparent: typeof traceparent === 'string' ? traceparent : undefined, tracestate: typeof tracestate === 'string' ? tracestate : undefined };
+        service.infer(request, { signal: ac.signal, arrivalMs, trace }).then(
           (response) => {
             c.inFlight.delete(seq);
             const encodeMs = performance.now();

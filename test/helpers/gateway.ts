@@ -4,6 +4,7 @@
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import type { ExecutionOptions } from '../../src/pool/execution-policy.js';
 import type { Logger } from '../../src/observability/log.js';
+import type { Tracing } from '../../src/observability/tracing.js';
 
 export interface TestGateway extends Gateway {
   logs: string[];
@@ -14,6 +15,7 @@ export async function startTestGateway(repo: string, opts: {
   exitOnError?: boolean; loadThreads?: number; strictReadiness?: boolean;
   /** The process logger to use instead of collecting plain lines in `logs`. */
   log?: Logger;
+  tracing?: Tracing;
 } = {}): Promise<TestGateway> {
   const logs: string[] = [];
   const push = (l: string): void => void logs.push(l);
@@ -24,6 +26,7 @@ export async function startTestGateway(repo: string, opts: {
     server: { host: '127.0.0.1', port: 0, maxBodyBytes: opts.maxBodyBytes ?? 64 << 20 },
     log: opts.log ?? { debug: push, info: push, warn: (l) => push(`warn: ${l}`), error: (l) => push(`error: ${l}`) },
     exitOnError: opts.exitOnError ?? false,
+    ...(opts.tracing ? { tracing: opts.tracing } : {}),
     ...(opts.loadThreads !== undefined ? { loadThreads: opts.loadThreads } : {}),
     ...(opts.strictReadiness !== undefined ? { strictReadiness: opts.strictReadiness } : {}),
   });
