@@ -112,7 +112,9 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         ex.requestId = id;
         const timeoutHeader = ex.headers.get('x-infergate-timeout-us');
         const headerTimeoutUs = timeoutHeader !== undefined && /^\d+$/.test(timeoutHeader) ? Number(timeoutHeader) : undefined;
-        const trace = { traceparent: ex.headers.get('traceparent'), tracestate: ex.headers.get('tracestate') };
+        // Only callers that trace pay for the object.
+        const traceparent = ex.headers.get('traceparent');
+        const trace = traceparent === undefined ? undefined : { traceparent, tracestate: ex.headers.get('tracestate') };
         const response = await service.infer(request, { signal: ex.signal, arrivalMs: ex.arrivalMs, headerTimeoutUs, trace });
         const encodeMs = performance.now();
         const encoded = encodeResponse(format, request, response);

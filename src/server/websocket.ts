@@ -111,7 +111,7 @@ export function attachStream(app: TemplatedApp, service: InferenceService, parti
         c.inFlight.set(seq, ac);
         // A frame has no headers: the trace context travels as request parameters.
         const { traceparent, tracestate } = request.parameters;
-        const trace = { traceparent: typeof traceparent === 'string' ? traceparent : undefined, tracestate: typeof tracestate === 'string' ? tracestate : undefined };
+        const trace = typeof traceparent !== 'string' ? undefined : { traceparent, tracestate: typeof tracestate === 'string' ? tracestate : undefined };
         service.infer(request, { signal: ac.signal, arrivalMs, trace }).then(
           (response) => {
             c.inFlight.delete(seq);
