@@ -67,7 +67,13 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     // (5xx at warn/error, 4xx at debug); successes never are logged.
     const onError: ServerOptions['onError'] = (a) => {
       manager.countRejected(a);
-      logErrorAnswer(o.log, a);
+      // The hook runs before the error answer is written: a log that fails (a closed stderr)
+      // must not cost the caller its answer, so its failure is only counted, never thrown.
+      try {
+        logErrorAnswer(o.log, a);
+      } catch {
+        manager.metrics.logFailures.inc();
+      }
     };
     server = await startServer(manager, { onError, ...o.server });
   } catch (e) {

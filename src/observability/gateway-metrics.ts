@@ -41,6 +41,7 @@ export function createGatewayMetrics() {
     queueDepth: registry.gauge('infergate_queue_depth', 'Requests waiting in the batcher queue'),
     inFlightBatches: registry.gauge('infergate_inflight_batches', 'Batches running in workers'),
     modelReady: registry.gauge('infergate_model_ready', '1 when the model version is ready'),
+    logFailures: registry.counter('infergate_log_failures_total', 'Error-answer log lines that could not be written (the answer was still sent)'),
   };
 }
 

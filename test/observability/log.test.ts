@@ -135,3 +135,20 @@ test('a gateway logs loads with timings, every 5xx with its id and reason, and n
   // Every line written is one JSON object.
   for (const l of c.lines) assert.doesNotThrow(() => JSON.parse(l), l);
 });
+
+test('a logger that throws never costs the caller its error answer', async () => {
+  const repo2 = mkdtempSync(join(tmpdir(), 'infergate-log-broken-'));
+  writeModel(repo2, 'ranker', buildRanker(), { max_batch_size: 8 });
+  const boom = (): void => { throw new Error('stderr is closed'); };
+  const gw2 = await startTestGateway(repo2, { workers: 1, log: { debug: boom, info() {}, warn: boom, error: boom } });
+  try {
+    const r = await fetch(`${gw2.url}/v2/models/ranker/infer`, { method: 'POST', body: '{"inputs": [' });
+    assert.equal(r.status, 400);
+    assert.equal(r.headers.get('x-infergate-error'), 'IG_BAD_JSON');
+    const metrics = await (await fetch(`${gw2.url}/metrics`)).text();
+    assert.match(metrics, /^infergate_log_failures_total 1$/m);
+  } finally {
+    await gw2.close();
+    rmSync(repo2, { recursive: true, force: true });
+  }
+});
