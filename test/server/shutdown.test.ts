@@ -48,7 +48,10 @@ test('SIGTERM drains in-flight work and exits 0', { timeout: 60_000 }, async () 
     const inflight = Array.from({ length: 16 }, () =>
       fetch(`${s.url}/v2/models/ranker/infer`, { method: 'POST', headers: { 'Content-Type': 'application/x-flatbuffers' }, body })
         .then(async (r) => ({ status: r.status, code: r.headers.get('x-infergate-error'), bytes: (await r.arrayBuffer()).byteLength })));
-    await new Promise((r) => setTimeout(r, 50));
+    // Signal once a request has been accepted: its decode is timed (/metrics) just before it
+    // enters the model's queue. A fixed 50 ms raced the 512 KiB uploads on a loaded machine.
+    const decoded = async (): Promise<number> => Number(/^infergate_decode_duration_us_count\{format="flatbuffers"\} (\d+)/m.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1] ?? 0);
+    for (const until = Date.now() + 20_000; (await decoded()) < 1 && Date.now() < until;) await new Promise((r) => setTimeout(r, 5));
     s.child.kill('SIGTERM');
     const results = await Promise.all(inflight);
     for (const r of results) {
