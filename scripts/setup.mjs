@@ -17,6 +17,8 @@ step('native addon');
 run(process.execPath, [join(root, 'scripts/build-native.mjs')]);
 step('typescript');
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+// The client's type declarations (import { InferClient } from 'infergate/client' in TypeScript).
+run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.client.json']);
 step('demo models');
 const gen = join(root, 'dist/scripts/gen-demo-models.js');
 if (existsSync(gen)) run(process.execPath, [gen, join(root, 'models')]);

@@ -12,6 +12,8 @@ import { ModelManager } from './repository/manager.js';
 import type { ScanOptions } from './repository/scan.js';
 import { startServer, type RunningServer, type ServerOptions } from './server/app.js';
 import type { Logger } from './observability/log.js';
+import type { Tracing } from './observability/tracing.js';
+import { logErrorAnswer } from './observability/request-log.js';
 
 export interface GatewayOptions {
   modelRepository: string;
@@ -27,6 +29,8 @@ export interface GatewayOptions {
   strictReadiness?: boolean;
   /** Fail start-up (close everything and reject) when any model fails to load. */
   exitOnError: boolean;
+  /** One span per infer request (off when absent); shut down (flushed) by close(). */
+  tracing?: Tracing;
 }
 
 /** Start-up refused because a model failed to load and exitOnError is set. */
@@ -57,10 +61,23 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
     ...(o.loadThreads !== undefined ? { loadThreads: o.loadThreads } : {}),
     ...(o.strictReadiness !== undefined ? { strictReadiness: o.strictReadiness } : {}),
     log: o.log,
+    ...(o.tracing ? { tracing: o.tracing } : {}),
   });
   let server: RunningServer;
   try {
-    server = await startServer(manager, { repositoryDir: resolve(o.modelRepository), ...o.server });
+    // Every error answer is counted (an infer refused before the model saw it too) and logged
+    // (5xx at warn/error, 4xx at debug); successes never are logged.
+    const onError: ServerOptions['onError'] = (a) => {
+      manager.countRejected(a);
+      // The hook runs before the error answer is written: a log that fails (a closed stderr)
+      // must not cost the caller its answer, so its failure is only counted, never thrown.
+      try {
+        logErrorAnswer(o.log, a);
+      } catch {
+        manager.metrics.logFailures.inc();
+      }
+    };
+    server = await startServer(manager, { onError, repositoryDir: resolve(o.modelRepository), ...o.server });
   } catch (e) {
     await pool.close();
     throw e;
@@ -95,6 +112,7 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
         } finally {
           server.closeAll();
           await pool.close();
+          await o.tracing?.shutdown().catch((e: unknown) => o.log.warn(`tracing: spans not exported at shutdown: ${(e as Error).message}`));
         }
       })();
       return closing;

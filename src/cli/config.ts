@@ -63,6 +63,7 @@ export interface ServeConfig {
   defaultMaxBatchSize: number;
   disableAutoCompleteConfig: boolean;
   logLevel: LogLevel;
+  logFormat: 'auto' | 'json' | 'pretty';
   /** Absolute path of the config file read, if any. */
   configFile: string | undefined;
   /** Server-wide model defaults set by the tunable options (below each config.json). Pass as
@@ -182,6 +183,7 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
     defaultMaxBatchSize: value('defaultMaxBatchSize'),
     disableAutoCompleteConfig: value('disableAutoCompleteConfig'),
     logLevel: value('logLevel'),
+    logFormat: value('logFormat'),
     configFile,
     modelDefaults,
     modelOverrides,

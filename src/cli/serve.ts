@@ -6,7 +6,9 @@
 import { createGateway, type Gateway, type GatewayOptions } from '../gateway.js';
 import type { ServeConfig } from './config.js';
 import { createLogger, type Logger } from '../observability/log.js';
+import { tracingFromEnv } from '../observability/tracing.js';
 import { missingNodeFlags } from './node-flags.js';
+import { performance } from 'node:perf_hooks';
 
 /** How to reach a model that actually loaded, each line short enough for a terminal: its
  *  metadata, and an infer with zeros when its inputs are small enough to spell out. */
@@ -51,8 +53,17 @@ export function gatewayOptionsFrom(cfg: ServeConfig, log: Logger): GatewayOption
   };
 }
 
+/** The resolved configuration as the start-up line carries it: every value and where it came
+ *  from, so "which setting is this pod running with" is answered from the log alone. */
+export function startupFields(cfg: ServeConfig): Record<string, unknown> {
+  const { warnings: _warnings, sources, ...values } = cfg;
+  const given = Object.fromEntries(Object.entries(sources).filter(([, src]) => src !== 'default'));
+  return { config: values, given, node: process.version, pid: process.pid };
+}
+
 export async function serve(cfg: ServeConfig): Promise<number> {
-  const log = createLogger(cfg.logLevel);
+  const log = createLogger(cfg.logLevel, { format: cfg.logFormat });
+  log.info('configuration', startupFields(cfg));
   for (const w of cfg.warnings) log.warn(w);
   const missing = missingNodeFlags();
   if (missing.length > 0) log.warn(`node was started without ${missing.join(' ')}: expect more GC pauses in the latency tail (npm start passes it; see docs/decisions/006)`);
@@ -60,32 +71,37 @@ export async function serve(cfg: ServeConfig): Promise<number> {
   log.info(cfg.idleSpinThreads > 0
     ? `idle spinners: ${cfg.idleSpinThreads} thread(s), ${cfg.idleSpinWindowUs} us after each request while requests come one at a time (--idle-spin-threads 0 turns them off)`
     : 'idle spinners: off');
-  const gw = await createGateway(gatewayOptionsFrom(cfg, log));
-  log.info(`infergate listening on ${gw.url} (ready: ${gw.manager.isReady()})`);
-  if (gw.server.healthPort !== undefined) log.info(`health endpoints (HTTP/1.0 too) on port ${gw.server.healthPort}`);
+  const startMs = performance.now();
+  // Off unless the standard OTEL_TRACES_EXPORTER=otlp asks (see src/observability/tracing.ts).
+  const tracing = await tracingFromEnv(process.env, log);
+  const gw = await createGateway({ ...gatewayOptionsFrom(cfg, log), ...(tracing ? { tracing } : {}) });
+  log.info(`infergate listening on ${gw.url} (ready: ${gw.manager.isReady()})`,
+    { url: gw.url, ready: gw.manager.isReady(), startMs: Math.round(performance.now() - startMs) });
+  if (gw.server.healthPort !== undefined) log.info(`health endpoints (HTTP/1.0 too) on port ${gw.server.healthPort}`, { healthPort: gw.server.healthPort });
   for (const line of startupHint(gw)) log.info(line);
 
   return await new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) {
-        log.warn(`${signal} again: exiting without draining`);
+        log.warn(`${signal} again: exiting without draining`, { signal });
         process.exit(1);
       }
       stopping = true;
-      log.info(`${signal}: draining (not ready, listener closed, answering every request received with Connection: close; exit in ${cfg.exitTimeoutS} s at the latest)`);
+      log.info(`${signal}: draining (not ready, listener closed, answering every request received with Connection: close; exit in ${cfg.exitTimeoutS} s at the latest)`, { signal });
+      const drainStartMs = performance.now();
       // The exit timeout counts from the first signal and is never restarted.
       const timer = setTimeout(() => {
-        log.error(`drain not finished after --exit-timeout-s ${cfg.exitTimeoutS}: exiting with ${gw.server.inFlight} request(s) unanswered`);
+        log.error(`drain not finished after --exit-timeout-s ${cfg.exitTimeoutS}: exiting with ${gw.server.inFlight} request(s) unanswered`, { unanswered: gw.server.inFlight });
         resolve(1);
       }, cfg.exitTimeoutS * 1000);
       gw.close().then(() => {
         clearTimeout(timer);
-        log.info('drained; bye');
+        log.info('drained; bye', { drainMs: Math.round(performance.now() - drainStartMs) });
         resolve(0);
       }, (e: unknown) => {
         clearTimeout(timer);
-        log.error(`drain failed: ${(e as Error).message}`);
+        log.error(`drain failed: ${(e as Error).message}`, { reason: (e as Error).message });
         resolve(1);
       });
     };

@@ -2,6 +2,7 @@
 // interface only, so routes can be tested against the real core and nothing else.
 import type { InferRequest, InferResponse } from './types.js';
 import type { CancelSignal } from './types.js';
+import type { InferError } from './errors.js';
 
 export interface TensorMetadata {
   name: string;
@@ -57,6 +58,8 @@ export interface InferOptions {
   headerTimeoutUs?: number;
   /** The X-Infergate-Route-Key header: the A/B split's sticky key (else the route_key parameter). */
   routeKey?: string;
+  /** The caller's W3C trace context (traceparent / tracestate), for the request's span. */
+  trace?: { traceparent?: string | undefined; tracestate?: string | undefined };
 }
 
 export interface InferenceService {
@@ -90,3 +93,18 @@ export interface InferenceService {
 }
 
 export type WireStage = 'read' | 'decode' | 'encode';
+
+/** One error answer, as a transport reports it (only errors: nothing is reported per success).
+ *  The composition root logs it (src/observability/request-log.ts). */
+export interface ErrorAnswer {
+  error: InferError;
+  transport: 'http' | 'ws';
+  /** HTTP method and path; 'WS' and '/v2/stream' for a stream frame. */
+  method: string;
+  url: string;
+  /** The model named by the route or the frame ('' when none). */
+  model: string;
+  /** The request's own id (KServe "id", FlatBuffers id), else its X-Request-Id header; '' when
+   *  neither is known (e.g. the body could not be decoded). */
+  requestId: string;
+}

@@ -1,14 +1,21 @@
 // The gateway's metric set, in one place so names stay stable (dashboards and the bench suite
 // read them). Latencies in microseconds; batch sizes in rows.
 import { Registry } from './metrics.js';
+import { registerProcessMetrics } from './process-metrics.js';
 
-const LATENCY_BUCKETS_US = [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 20000, 50000, 100000, 500000];
+// Bucket bounds resolve the stage each histogram times (see docs/decisions/014): the wire stages
+// take a few microseconds, so their buckets start at 1 us; request, queue, compute and hop
+// buckets start at 5 us and reach 1 s, fine where the alert thresholds sit (0.1-10 ms).
+const WIRE_BUCKETS_US = [1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 200, 500, 1000, 5000, 20000];
+const LATENCY_BUCKETS_US = [5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500,
+  10000, 20000, 50000, 100000, 250000, 500000, 1000000];
 const ABS_DIFF_BUCKETS = [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1, 10];
 const RANK_CORRELATION_BUCKETS = [-0.5, 0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1];
 const BATCH_BUCKETS_ROWS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 
 export function createGatewayMetrics() {
   const registry = new Registry();
+  registerProcessMetrics(registry);
   return {
     registry,
     requestSuccess: registry.counter('infergate_request_success_total', 'Inference requests answered successfully'),
@@ -16,9 +23,9 @@ export function createGatewayMetrics() {
     requestDuration: registry.histogram('infergate_request_duration_us', 'Arrival to response, microseconds', LATENCY_BUCKETS_US),
     // The wire stages, by format, so the 1-in-flight breakdown shows every step: reading the
     // body (HTTP only), decoding it, and encoding the answer.
-    bodyReadDuration: registry.histogram('infergate_body_read_duration_us', 'Arrival to whole body read (HTTP), microseconds', LATENCY_BUCKETS_US),
-    decodeDuration: registry.histogram('infergate_decode_duration_us', 'Request decoding (FlatBuffers, JSON or binary extension), microseconds', LATENCY_BUCKETS_US),
-    encodeDuration: registry.histogram('infergate_encode_duration_us', 'Response encoding, microseconds', LATENCY_BUCKETS_US),
+    bodyReadDuration: registry.histogram('infergate_body_read_duration_us', 'Arrival to whole body read (HTTP), microseconds', WIRE_BUCKETS_US),
+    decodeDuration: registry.histogram('infergate_decode_duration_us', 'Request decoding (FlatBuffers, JSON or binary extension), microseconds', WIRE_BUCKETS_US),
+    encodeDuration: registry.histogram('infergate_encode_duration_us', 'Response encoding, microseconds', WIRE_BUCKETS_US),
     queueDuration: registry.histogram('infergate_queue_duration_us', 'Arrival to batch dispatch, microseconds', LATENCY_BUCKETS_US),
     computeDuration: registry.histogram('infergate_compute_duration_us', 'ONNX Runtime run per batch (worker or inline), microseconds', LATENCY_BUCKETS_US),
     hopDuration: registry.histogram('infergate_worker_hop_duration_us', 'Dispatch to result minus compute (thread hop both ways), per batch run in a worker, microseconds', LATENCY_BUCKETS_US),
@@ -51,6 +58,7 @@ export function createGatewayMetrics() {
     shadowAbsDiff: registry.histogram('infergate_shadow_score_abs_diff', 'Absolute difference between live and shadow output values, per element', ABS_DIFF_BUCKETS),
     shadowRankCorrelation: registry.histogram('infergate_shadow_rank_correlation', 'Spearman rank correlation of live and shadow scores, per request of >= 10 rows', RANK_CORRELATION_BUCKETS),
     modelReady: registry.gauge('infergate_model_ready', '1 when the model version is ready'),
+    logFailures: registry.counter('infergate_log_failures_total', 'Error-answer log lines that could not be written (the answer was still sent)'),
   };
 }
 

@@ -133,6 +133,11 @@ export class Histogram extends Metric {
 
 export class Registry {
   readonly #metrics: Metric[] = [];
+  readonly #beforeRender: (() => void)[] = [];
+  /** Runs before each scrape renders (e.g. to snapshot and reset a measurement window). */
+  beforeRender(fn: () => void): void {
+    this.#beforeRender.push(fn);
+  }
   counter(name: string, help: string): Counter {
     return this.#add(new Counter(name, help));
   }
@@ -148,6 +153,7 @@ export class Registry {
     return m;
   }
   render(): string {
+    for (const fn of this.#beforeRender) fn();
     const out: string[] = [];
     for (const m of this.#metrics) m.render(out);
     return out.join('\n') + '\n';

@@ -15,7 +15,7 @@ import type { TensorMetadata } from '../core/service.js';
 import type { CancelSignal, InferRequest, InferResponse, WireTensor } from '../core/types.js';
 import {
   assembleBatch, batchSignature, DynamicBatcher, SabPool, sliceOutputs,
-  type Batch, type BatcherOptions, type BatchResult, type Clock, type OutputTensor,
+  type Batch, type BatcherOptions, type BatchResult, type Clock, type ItemResult, type OutputTensor,
 } from '../batching/index.js';
 import type { ModelRef } from '../pool/task.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
@@ -97,8 +97,9 @@ export class ModelPipeline {
     return this.#batcher.cost.estimate();
   }
 
-  /** Validates, queues and answers one request. Rejects with an InferError. */
-  async infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number): Promise<InferResponse> {
+  /** Validates, queues and answers one request. Rejects with an InferError. `onRan` hears how
+   *  it ran (queue and compute time, its batch's rows), for its trace span. */
+  async infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number, onRan?: (r: ItemResult) => void): Promise<InferResponse> {
     const s = this.spec;
     const v = validateRequest(req, { name: s.name, inputs: s.inputs, outputs: s.outputs, maxBatchSize: s.maxBatchSize });
     const executor = this.#deps.executor;
@@ -123,6 +124,7 @@ export class ModelPipeline {
       executor.noteDone();
       gate?.release(admittedUs, ok);
     }
+    onRan?.(result);
     this.#deps.metrics.queueDuration.observe(this.labels, result.queueUs);
     this.#deps.stats?.completed(result.queueUs, v.rows);
     const outputs: WireTensor[] = [];

@@ -16,6 +16,8 @@ import type { RepositoryEntry } from '../core/service.js';
 import { SabPool } from '../batching/index.js';
 import type { ExecutionPolicy } from '../pool/execution-policy.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/gateway-metrics.js';
+import type { Logger } from '../observability/log.js';
+import type { Tracing } from '../observability/tracing.js';
 import { ConfigError } from './config.js';
 import { LoadLimiter } from './load-limiter.js';
 import { checkModelName, scanModel, scanRepository, type ScanOptions, type ScannedModel } from './scan.js';
@@ -25,11 +27,8 @@ import { ModelVersion } from './model-version.js';
 import type { RoutingConfig } from './routing.js';
 import { AUTO_COMPLETE_DEFAULTS } from './auto-complete.js';
 
-export interface ManagerLog {
-  info(line: string): void;
-  warn(line: string): void;
-  error(line: string): void;
-}
+/** The part of the process logger (src/observability/log.ts) the repository writes to. */
+export type ManagerLog = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface ManagerOptions {
   repository: string;
@@ -42,6 +41,8 @@ export interface ManagerOptions {
   strictReadiness?: boolean;
   metrics?: GatewayMetrics;
   log?: ManagerLog;
+  /** One span per infer request when tracing is on (src/observability/tracing.ts). */
+  tracing?: Tracing;
 }
 
 /** What start-up loaded: every model by name, with the reason for each that failed. */
@@ -129,11 +130,11 @@ export class ModelRepository {
   async #installNow(entry: ModelEntry, m: ScannedModel): Promise<void> {
     const hadVersions = entry.versions.size > 0;
     if ('error' in m) {
-      this.log.error(`model ${m.name}: not loaded: ${m.error}`);
+      this.log.error(`model ${m.name}: not loaded: ${m.error}`, { model: m.name, reason: m.error });
       if (!hadVersions) entry.error = m.error;
       return;
     }
-    for (const w of m.warnings) this.log.warn(`model ${m.name}: ${w}`);
+    for (const w of m.warnings) this.log.warn(`model ${m.name}: ${w}`, { model: m.name });
     const startMs = performance.now();
     const fresh = new Map<string, ModelVersion>();
     for (const v of m.versions) {
@@ -145,20 +146,22 @@ export class ModelRepository {
     const ms = Math.round(performance.now() - startMs);
     const failed = [...fresh.values()].filter((h) => h.state !== 'READY');
     for (const h of fresh.values()) {
+      const at = { model: h.name, version: h.version };
       // Said whenever the ONNX file decided, so that a model that does not batch says why.
       const ac = h.autoComplete;
-      if (ac !== undefined && !ac.explicit) this.log.info(`model ${h.name} version ${h.version}: auto-complete: ${ac.applied ? '' : 'nothing completed: '}${ac.reason}`);
-      if (h.warmupWarning !== undefined) this.log.warn(`model ${h.name} version ${h.version}: ${h.warmupWarning}`);
+      if (ac !== undefined && !ac.explicit) this.log.info(`model ${h.name} version ${h.version}: auto-complete: ${ac.applied ? '' : 'nothing completed: '}${ac.reason}`, at);
+      if (h.warmupWarning !== undefined) this.log.warn(`model ${h.name} version ${h.version}: ${h.warmupWarning}`, at);
       if (h.state === 'READY') {
         const d = h.description;
-        this.log.info(`model ${h.name} version ${h.version}: ready in ${ms} ms (providers: ${d?.providers.join(',')}${d?.fallbackReason ? `; fallback: ${d.fallbackReason}` : ''})`);
+        this.log.info(`model ${h.name} version ${h.version}: ready in ${ms} ms (providers: ${d?.providers.join(',')}${d?.fallbackReason ? `; fallback: ${d.fallbackReason}` : ''})`,
+          { ...at, loadMs: ms, providers: d?.providers, ...(d?.fallbackReason ? { fallbackReason: d.fallbackReason } : {}) });
       } else {
-        this.log.error(`model ${h.name} version ${h.version}: load failed: ${h.error}`);
+        this.log.error(`model ${h.name} version ${h.version}: load failed: ${h.error}`, { ...at, loadMs: ms, reason: h.error });
       }
     }
     if (failed.length === fresh.size && hadVersions) {
       // Nothing new could serve: the old versions keep serving.
-      this.log.error(`model ${m.name}: reload failed; the versions loaded before keep serving`);
+      this.log.error(`model ${m.name}: reload failed; the versions loaded before keep serving`, { model: m.name });
       await Promise.all(failed.map((h) => h.unload()));
       throw err('IG_MODEL_LOAD_FAILED', `model "${m.name}": ${failed.map((h) => `version ${h.version}: ${h.error}`).join('; ')}`);
     }
@@ -167,7 +170,17 @@ export class ModelRepository {
     entry.versions = fresh;
     entry.routing = m.config.routing;
     entry.error = undefined;
-    await Promise.all([...previous.values()].map((h) => h.unload()));
+    await this.#unloadAll(m.name, previous, 'replaced');
+  }
+
+  /** Unloads versions after their queued and running work; logs how long that took. */
+  async #unloadAll(name: string, versions: Map<string, ModelVersion>, why: string): Promise<void> {
+    if (versions.size === 0) return;
+    const startMs = performance.now();
+    await Promise.all([...versions.values()].map((h) => h.unload()));
+    const unloadMs = Math.round(performance.now() - startMs);
+    this.log.info(`model ${name}: ${why}: version(s) ${[...versions.keys()].join(', ')} unloaded in ${unloadMs} ms`,
+      { model: name, versions: [...versions.keys()], unloadMs, why });
   }
 
   protected resolve(name: string, version: string): ModelVersion {
@@ -232,8 +245,7 @@ export class ModelRepository {
     const previous = entry.versions;
     entry.versions = new Map();
     entry.error = 'unloaded';
-    await Promise.all([...previous.values()].map((h) => h.unload()));
-    this.log.info(`model ${name}: unloaded`);
+    await this.#unloadAll(name, previous, 'unloaded on request');
   }
 
   /** Graceful shutdown: report not ready, refuse new work, finish what is queued and running. */

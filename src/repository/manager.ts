@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { err, toInferError } from '../core/errors.js';
 import type { InferRequest, InferResponse } from '../core/types.js';
-import type { InferenceService, InferOptions, ModelMetadata, ModelStatistics, WireStage } from '../core/service.js';
+import type { ErrorAnswer, InferenceService, InferOptions, ModelMetadata, ModelStatistics, WireStage } from '../core/service.js';
 import { effectiveConfigJson } from './effective-config.js';
 import { ModelRepository, unknownModel, type ManagerOptions } from './lifecycle.js';
 import type { ModelVersion } from './model-version.js';
@@ -12,6 +12,7 @@ import {
   checkRouting, isPlainObject, missingVersions, pickVersion, routeKeyOf, routingJson, toRouting, type RoutingConfig, type RoutingConfigJson,
 } from './routing.js';
 import { ShadowRunner } from './shadow.js';
+import type { ItemResult } from '../batching/index.js';
 
 export type { ManagerLog, ManagerOptions, StartSummary } from './lifecycle.js';
 
@@ -21,6 +22,8 @@ export const SERVER_VERSION = '0.1.0';
 export class ModelManager extends ModelRepository implements InferenceService {
   readonly repository: InferenceService['repository'];
   readonly #shadow: ShadowRunner;
+  /** Errors infer() counted already (see countRejected). */
+  readonly #counted = new WeakSet<object>();
 
   constructor(opts: ManagerOptions) {
     super(opts);
@@ -114,6 +117,9 @@ export class ModelManager extends ModelRepository implements InferenceService {
   async infer(req: InferRequest, opts: InferOptions): Promise<InferResponse> {
     let labels: Readonly<{ model: string; version: string }> = { model: req.modelName, version: req.modelVersion };
     let host: ModelVersion | undefined;
+    // Tracing off (the default): no span, no callback, nothing more per request.
+    const span = this.opts.tracing?.startRequest(req.modelName, req.modelVersion, req.id, opts.trace ?? {}, performance.timeOrigin + opts.arrivalMs);
+    let ran: ItemResult | undefined;
     try {
       if (this.draining) throw err('IG_SHUTTING_DOWN', 'the server is shutting down', { retryAfterS: 1 });
       // A request that names no version follows the model's routing (A/B split), if it has one.
@@ -122,7 +128,7 @@ export class ModelManager extends ModelRepository implements InferenceService {
       labels = host.labels;
       const timeoutUs = req.timeoutUs > 0 ? req.timeoutUs : opts.headerTimeoutUs ?? 0;
       const deadlineUs = timeoutUs > 0 ? opts.arrivalMs * 1000 + timeoutUs : 0;
-      const live = host.infer(req, opts.signal, deadlineUs);
+      const live = host.infer(req, opts.signal, deadlineUs, span && ((r) => { ran = r; }));
       // The copy leaves after the live request is dispatched, and on a later turn (shadow.ts).
       if (routing?.shadow && routing.shadow.version !== host.version) this.#mirror(req, routing.shadow.version, live, host.version);
       const resp = await live;
@@ -130,11 +136,14 @@ export class ModelManager extends ModelRepository implements InferenceService {
       this.metrics.requestSuccess.inc(labels);
       this.metrics.requestDuration.observe(labels, totalUs);
       host.stats.success(totalUs);
+      span?.end({ status: 200, ...(ran ? { queueUs: ran.queueUs, computeUs: ran.computeUs, batchRows: ran.batchRows, runs: ran.runs } : {}) });
       return resp;
     } catch (e) {
       const ie = toInferError(e);
       this.metrics.requestFailure.inc({ ...labels, code: ie.code });
+      this.#counted.add(ie);
       host?.stats.fail((performance.now() - opts.arrivalMs) * 1000);
+      span?.end({ status: ie.status, code: ie.code });
       throw ie;
     }
   }
@@ -164,6 +173,16 @@ export class ModelManager extends ModelRepository implements InferenceService {
       this.log.info(`model ${name}: routing ${next ? JSON.stringify(routingJson(next)) : 'cleared (the newest version answers)'}`);
     }
     return entry.routing ? routingJson(entry.routing) : {};
+  }
+
+  /** Counts an infer the transport answered with an error before it reached infer() (unknown
+   *  model, a body that does not decode, too large), so that successes + failures = infer
+   *  requests received. An unknown model name counts under model="" (a caller's typos must not
+   *  grow the series without bound). */
+  countRejected(a: ErrorAnswer): void {
+    const isInfer = a.transport === 'ws' || (a.method === 'POST' && a.url.endsWith('/infer'));
+    if (!isInfer || this.#counted.has(a.error)) return;
+    this.metrics.requestFailure.inc({ model: this.models.has(a.model) ? a.model : '', version: '', code: a.error.code });
   }
 
   observeWire(stage: WireStage, format: string, us: number): void {

@@ -9,7 +9,7 @@ import type { ModelDescription } from '../runtime/types.js';
 import { err } from '../core/errors.js';
 import type { TensorMetadata } from '../core/service.js';
 import type { CancelSignal, InferRequest, InferResponse } from '../core/types.js';
-import type { SabPool } from '../batching/index.js';
+import type { ItemResult, SabPool } from '../batching/index.js';
 import type { ExecutionPolicy } from '../pool/execution-policy.js';
 import type { ModelRef } from '../pool/task.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
@@ -170,12 +170,12 @@ export class ModelVersion {
     await named(0, () => pool.warmInline(task(sets[0]!), sets[0]![0]?.shape[0] ?? 0));
   }
 
-  infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number): Promise<InferResponse> {
+  infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number, onRan?: (r: ItemResult) => void): Promise<InferResponse> {
     const pipeline = this.#pipeline;
     if (this.state !== 'READY' || !pipeline) {
       return Promise.reject(err('IG_MODEL_NOT_READY', `model "${this.name}" version ${this.version} is not ready${this.error ? `: ${this.error}` : ''}`, { retryAfterS: 1 }));
     }
-    return pipeline.infer(req, signal, deadlineUs);
+    return pipeline.infer(req, signal, deadlineUs, onRan);
   }
 
   /** Stops admitting, finishes queued and running work, then drops every session handle. */

@@ -3,11 +3,11 @@
 // InferenceService.
 import uWS from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
-import { err } from '../core/errors.js';
+import { err, type InferError } from '../core/errors.js';
 import { HttpExchange } from './http-exchange.js';
 import { readBody } from './body.js';
 import { decodeRequest, detectFormat, encodeError, encodeResponse, type WireFormat } from './formats.js';
-import type { InferenceService } from '../core/service.js';
+import type { ErrorAnswer, InferenceService } from '../core/service.js';
 import { attachStream, type StreamOptions } from './websocket.js';
 import { assertNativeUws } from './uws-native.js';
 import { DrainGate } from './drain.js';
@@ -27,6 +27,8 @@ export interface ServerOptions {
   repositoryDir?: string;
   /** A second port answering the health endpoints over HTTP/1.0 too (health-listener.ts). */
   healthPort?: number;
+  /** Hears every error answer, HTTP and stream (the gateway logs them); never a success. */
+  onError?: (a: ErrorAnswer) => void;
 }
 
 export interface RunningServer {
@@ -83,6 +85,11 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
   const admin = bearerCheck(opts.adminToken);
   /** Every error answer goes through here: no file path or stack reaches a client. */
   const fail = (ex: HttpExchange, e: unknown, extraHeaders?: Record<string, string>): void => ex.finishError(redact.error(e), undefined, extraHeaders);
+  const report = opts.onError;
+  const onExchangeError = report && ((ex: HttpExchange, e: InferError): void => report({
+    error: e, transport: 'http', method: ex.method.toUpperCase(), url: ex.url, model: ex.model,
+    requestId: ex.requestId !== '' ? ex.requestId : ex.headers.get('x-request-id') ?? '',
+  }));
 
   // Every route is declared here first, then registered with uWS with one catch-all per pattern
   // for the other methods: a known route with the wrong method is a 405 with Allow, an unknown
@@ -116,6 +123,7 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
   const infer = (ex: HttpExchange, model: string, version: string): void => {
     const format: WireFormat = detectFormat(ex);
     let id = '';
+    ex.model = model;
     void (async () => {
       try {
         // Before the body: an unknown model is a 404 whatever the body holds (as in Triton).
@@ -127,10 +135,14 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         service.observeWire('read', format, (readMs - ex.arrivalMs) * 1000);
         service.observeWire('decode', format, (decodedMs - readMs) * 1000);
         id = request.id;
+        ex.requestId = id;
         const timeoutHeader = ex.headers.get('x-infergate-timeout-us');
         const headerTimeoutUs = timeoutHeader !== undefined && /^\d+$/.test(timeoutHeader) ? Number(timeoutHeader) : undefined;
         const routeKey = ex.headers.get('x-infergate-route-key');
-        const response = await service.infer(request, { signal: ex.signal, arrivalMs: ex.arrivalMs, headerTimeoutUs, routeKey });
+        // Only callers that trace pay for the object.
+        const traceparent = ex.headers.get('traceparent');
+        const trace = traceparent === undefined ? undefined : { traceparent, tracestate: ex.headers.get('tracestate') };
+        const response = await service.infer(request, { signal: ex.signal, arrivalMs: ex.arrivalMs, headerTimeoutUs, routeKey, trace });
         const encodeMs = performance.now();
         const encoded = encodeResponse(format, request, response);
         service.observeWire('encode', format, (performance.now() - encodeMs) * 1000);
@@ -178,7 +190,7 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
 
   /** Every request: count it in the drain gate, refuse a head uWS let through (strict-head.ts). */
   const exchange = (res: uWS.HttpResponse, req: uWS.HttpRequest, handler: RouteHandler): void => {
-    const ex = new HttpExchange(res, req, performance.now(), gate);
+    const ex = new HttpExchange(res, req, performance.now(), gate, onExchangeError);
     const bad = checkHead(ex, opts.maxBodyBytes);
     if (bad) {
       // Answered on the next turn, not now: uWS goes on parsing the bytes after this head as
@@ -206,7 +218,7 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
   }
 
   let health: HealthListener | undefined;
-  const stream = attachStream(app, service, { maxPayloadBytes: opts.maxBodyBytes, ...opts.stream }, { gate, redact });
+  const stream = attachStream(app, service, { maxPayloadBytes: opts.maxBodyBytes, ...opts.stream, ...(report ? { onError: report } : {}) }, { gate, redact });
 
   app.any('/*', (res, req) => exchange(res, req, (ex) => fail(ex, err('IG_NOT_FOUND', `no route for ${ex.method.toUpperCase()} ${ex.url}`))));
 

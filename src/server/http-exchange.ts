@@ -36,12 +36,19 @@ export class HttpExchange implements CancelSignal {
   /** Close the connection after the response (a rejected head or body; the drain). */
   closeAfter = false;
   #gate: DrainGate | undefined;
+  /** Set by the route once known, for the error log: the request's id and model. */
+  requestId = '';
+  model = '';
   /** Listeners for a client disconnect (see CancelSignal); usually none or one. */
   #abortListeners: Array<() => void> | undefined;
   #onFinish: ((status: number) => void) | undefined;
+  readonly #onError: ((ex: HttpExchange, e: InferError) => void) | undefined;
 
-  constructor(res: HttpResponse, req: HttpRequest, nowMs: number, gate?: DrainGate) {
+  /** `gate` counts the exchange for the drain; `onError` hears every error answer (for the
+   *  log), never a success. */
+  constructor(res: HttpResponse, req: HttpRequest, nowMs: number, gate?: DrainGate, onError?: (ex: HttpExchange, e: InferError) => void) {
     this.res = res;
+    this.#onError = onError;
     this.arrivalMs = nowMs;
     this.method = req.getMethod();
     this.url = req.getUrl();
@@ -119,6 +126,7 @@ export class HttpExchange implements CancelSignal {
    *  error's own, else 1 s. */
   finishError(e: unknown, body?: { contentType: string; bytes: Body }, extraHeaders?: Record<string, string>): void {
     const ie: InferError = toInferError(e);
+    if (!this.finished) this.#onError?.(this, ie);
     const headers: Record<string, string> = { ...extraHeaders };
     const retryAfterS = ie.retryAfterS ?? (ie.status === 503 && ie.retryable ? 1 : undefined);
     if (retryAfterS !== undefined) headers['Retry-After'] = String(retryAfterS);

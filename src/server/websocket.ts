@@ -6,9 +6,9 @@
 // past maxPendingBytes is disconnected rather than allowed to grow server memory without bound.
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
-import { err } from '../core/errors.js';
+import { err, toInferError, type InferError } from '../core/errors.js';
 import { decodeFlatRequest, encodeFlatError, encodeFlatResponse } from '../protocol/flatbuffers-codec.js';
-import type { InferenceService } from '../core/service.js';
+import type { ErrorAnswer, InferenceService } from '../core/service.js';
 import type { DrainGate } from './drain.js';
 import type { Redactor } from './public-error.js';
 
@@ -18,6 +18,8 @@ export interface StreamOptions {
   maxBackpressureBytes: number;
   maxPendingBytes: number;
   idleTimeoutS: number;
+  /** Hears every error answer sent on a stream (for the log). */
+  onError?: (a: ErrorAnswer) => void;
 }
 
 const DEFAULTS: StreamOptions = {
@@ -68,6 +70,13 @@ export function attachStream(app: TemplatedApp, service: InferenceService, parti
     if (c.pendingBytes > opts.maxPendingBytes) ws.end(1008, 'client is not reading its responses');
   };
 
+  const fail = (ws: WebSocket<Conn>, e: unknown, id: string, model: string): void => {
+    // No file path or stack reaches a client (public-error.ts).
+    const ie: InferError = redact.error(e);
+    opts.onError?.({ error: ie, transport: 'ws', method: 'WS', url: '/v2/stream', model, requestId: id });
+    sendFrame(ws, encodeFlatError(ie, id, model));
+  };
+
   app.ws<Conn>('/v2/stream', {
     maxPayloadLength: opts.maxPayloadBytes,
     idleTimeout: opts.idleTimeoutS,
@@ -92,7 +101,7 @@ export function attachStream(app: TemplatedApp, service: InferenceService, parti
       const arrivalMs = performance.now();
       const c = ws.getUserData();
       if (!isBinary) {
-        sendFrame(ws, encodeFlatError(err('IG_BAD_REQUEST', 'stream frames must be binary FlatBuffers InferRequest messages'), '', ''));
+        fail(ws, err('IG_BAD_REQUEST', 'stream frames must be binary FlatBuffers InferRequest messages'), '', '');
         return;
       }
       // uWS neuters `message` after this callback: copy it before anything asynchronous.
@@ -114,7 +123,10 @@ export function attachStream(app: TemplatedApp, service: InferenceService, parti
         const ac = new AbortController();
         c.inFlight.set(seq, ac);
         gate.arrive();
-        service.infer(request, { signal: ac.signal, arrivalMs }).finally(() => gate.done()).then(
+        // A frame has no headers: the trace context travels as request parameters.
+        const { traceparent, tracestate } = request.parameters;
+        const trace = typeof traceparent !== 'string' ? undefined : { traceparent, tracestate: typeof tracestate === 'string' ? tracestate : undefined };
+        service.infer(request, { signal: ac.signal, arrivalMs, trace }).finally(() => gate.done()).then(
           (response) => {
             c.inFlight.delete(seq);
             const encodeMs = performance.now();
@@ -124,11 +136,11 @@ export function attachStream(app: TemplatedApp, service: InferenceService, parti
           },
           (e: unknown) => {
             c.inFlight.delete(seq);
-            sendFrame(ws, encodeFlatError(redact.error(e), id, model));
+            fail(ws, e, id, model);
           },
         );
       } catch (e) {
-        sendFrame(ws, encodeFlatError(redact.error(e), id, model));
+        fail(ws, e, id, model);
       }
     },
     drain: (ws) => flush(ws),

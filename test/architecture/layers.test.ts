@@ -33,6 +33,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   server: ['core', 'protocol'],
   gateway: ['pool', 'repository', 'server', 'observability'],
   cli: ['core', 'protocol', 'repository', 'pool', 'observability', 'gateway'],
+  // The caller's side (infergate/client): the shared vocabulary and the codecs, nothing of the
+  // server, so a caller's process loads no addon, no pool and no uWS.
+  client: ['core', 'protocol'],
 };
 
 const layerOf = (path: string): string => path.split('/')[1]!.replace(/\.ts$/, '');

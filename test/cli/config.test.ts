@@ -41,7 +41,7 @@ test('defaults', () => {
     modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, healthPort: undefined, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 64, inlineMaxComputeUs: 200,
     quietSpinUs: 500, idleSpinThreads: 1, idleSpinWindowUs: 2000, maxBodyBytes: 64 * 1024 * 1024,
     modelControlMode: 'none', modelLoadThreads: undefined, exitOnError: true, exitTimeoutS: 30, adminToken: undefined, strictReadiness: false,
-    defaultMaxBatchSize: SERVER_SETTINGS.defaultMaxBatchSize.default, disableAutoCompleteConfig: false, logLevel: 'info', configFile: undefined,
+    defaultMaxBatchSize: SERVER_SETTINGS.defaultMaxBatchSize.default, disableAutoCompleteConfig: false, logLevel: 'info', logFormat: 'auto', configFile: undefined,
     // 2 cores, 2 workers: one ORT thread each.
     modelDefaults: { runtime: { intra_op_threads: 1 } }, modelOverrides: {},
     sources: undefined, warnings: [],
@@ -110,6 +110,7 @@ test('every option validates with one message shape', () => {
     [['--default-max-batch-size', '-1'], '--default-max-batch-size must be an integer in 0..1000000 (got "-1")'],
     [['--disable-auto-complete-config=no'], '--disable-auto-complete-config must be true or false (got "no")'],
     [['--log-level', 'verbose'], '--log-level must be one of debug, info, warn, error, silent (got "verbose")'],
+    [['--log-format', 'xml'], '--log-format must be one of auto, json, pretty (got "xml")'],
     [['--max-batch-size', '-1'], '--max-batch-size must be a non-negative integer (got "-1")'],
     [['--max-queue-delay-us', '-5'], '--max-queue-delay-us must be a non-negative integer (got "-5")'],
     [['--max-queue-size', '0'], '--max-queue-size must be a positive integer (got "0")'],

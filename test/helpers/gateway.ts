@@ -4,6 +4,8 @@
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import type { ExecutionOptions } from '../../src/pool/execution-policy.js';
 import type { ScanOptions } from '../../src/repository/scan.js';
+import type { Logger } from '../../src/observability/log.js';
+import type { Tracing } from '../../src/observability/tracing.js';
 
 export interface TestGateway extends Gateway {
   logs: string[];
@@ -17,6 +19,9 @@ export const ADMIN_AUTH = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } as con
 export async function startTestGateway(repo: string, opts: {
   workers?: number; maxBodyBytes?: number; modelControlMode?: 'none' | 'explicit'; inline?: ExecutionOptions['inline']; idleSpin?: ExecutionOptions['idleSpin'];
   exitOnError?: boolean; loadThreads?: number; strictReadiness?: boolean; adminToken?: string; healthPort?: number; scan?: ScanOptions;
+  /** The process logger to use instead of collecting plain lines in `logs`. */
+  log?: Logger;
+  tracing?: Tracing;
 } = {}): Promise<TestGateway> {
   const logs: string[] = [];
   const push = (l: string): void => void logs.push(l);
@@ -26,8 +31,9 @@ export async function startTestGateway(repo: string, opts: {
     pool: { workers: opts.workers ?? 1, inline: opts.inline, idleSpin: opts.idleSpin },
     server: { host: '127.0.0.1', port: 0, maxBodyBytes: opts.maxBodyBytes ?? 64 << 20, adminToken: opts.adminToken ?? TEST_ADMIN_TOKEN,
       ...(opts.healthPort !== undefined ? { healthPort: opts.healthPort } : {}) },
-    log: { debug: push, info: push, warn: (l) => push(`warn: ${l}`), error: (l) => push(`error: ${l}`) },
+    log: opts.log ?? { debug: push, info: push, warn: (l) => push(`warn: ${l}`), error: (l) => push(`error: ${l}`) },
     exitOnError: opts.exitOnError ?? false,
+    ...(opts.tracing ? { tracing: opts.tracing } : {}),
     ...(opts.loadThreads !== undefined ? { loadThreads: opts.loadThreads } : {}),
     ...(opts.strictReadiness !== undefined ? { strictReadiness: opts.strictReadiness } : {}),
     ...(opts.scan !== undefined ? { scan: opts.scan } : {}),

@@ -119,7 +119,7 @@ test('a model that fails to load stops start-up (exit 1, the reason logged); --e
     const s = await serve(['--model-repository', repo, '--workers', '1', '--exit-on-error=false']);
     try {
       assert.equal((await fetch(`${s.url}/v2/models/ranker/ready`)).status, 200);
-      assert.match(s.log(), /try: curl -s http:\/\/\S+\/v2\/models\/ranker\n/, 'the hint names a model that loaded');
+      assert.match(s.log(), /try: curl -s http:\/\/\S+\/v2\/models\/ranker["\n]/, 'the hint names a model that loaded');
     } finally {
       s.child.kill('SIGTERM');
       assert.equal(await s.exited, 0);

@@ -14,6 +14,7 @@ export const DECISIONS: Readonly<Record<string, { slug: string; title: string }>
   '011': { slug: 'gpu-ort-files-and-workers', title: 'GPU: which ORT files pair; CUDA wants >= 4 workers' },
   '012': { slug: 'concurrency-limit-off-by-default', title: 'The concurrency limit is off by default; adaptive is opt-in' },
   '013': { slug: 'default-max-batch-size', title: 'Auto-complete: the default max_batch_size' },
+  '014': { slug: 'metric-buckets', title: 'Histogram buckets that resolve the stages they time' },
 });
 
 /** "docs/decisions/001-inline-small-batches.md" */

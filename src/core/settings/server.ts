@@ -96,7 +96,12 @@ export const SERVER_SETTINGS = defineTable('server', {
   logLevel: {
     flag: 'log-level', arg: 'LEVEL', kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error', 'silent'] },
     default: 'info' as 'debug' | 'info' | 'warn' | 'error' | 'silent', unit: '',
-    help: 'Log verbosity.',
+    help: 'Least severe log lines written: debug adds every 4xx answer; info adds start-up, model loads and unloads; warn adds retryable 5xx; error is faults only.',
+  },
+  logFormat: {
+    flag: 'log-format', arg: 'FORMAT', kind: { type: 'enum', values: ['auto', 'json', 'pretty'] },
+    default: 'auto' as 'auto' | 'json' | 'pretty', unit: '',
+    help: 'json: one JSON object per line on stderr (for collectors). pretty: one short line per event. auto: pretty when stderr is a terminal, else json.',
   },
   config: {
     flag: 'config', kind: { type: 'path' }, default: undefined as string | undefined, unit: '', inFile: false,
