@@ -19,6 +19,10 @@ async function main(): Promise<number> {
     opts = parseArgs(process.argv.slice(2));
   } catch (e) {
     if (e instanceof UsageError) {
+      if (e.help) {
+        console.log(e.message);
+        return 0;
+      }
       console.error(e.message);
       return 2;
     }

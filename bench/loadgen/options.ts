@@ -51,7 +51,8 @@ export const DEFAULT_OPTIONS: LoadOptions = {
   scrapeMetrics: true, quiet: false, label: '', serverPid: 0,
 };
 
-export const USAGE = `usage: node dist/bench/loadgen/cli.js --url http://127.0.0.1:8000 [options]
+export const USAGE = `usage: infergate bench load --url http://127.0.0.1:8000 [options]
+   (or: node dist/bench/loadgen/cli.js ...)
   --model NAME            model name (default ranker)
   --protocol P            flatbuffers|json|binary|ws|raw (default flatbuffers)
                           raw = POST /infer with application/octet-stream float32 rows (raw-body peer)
@@ -78,6 +79,12 @@ export const USAGE = `usage: node dist/bench/loadgen/cli.js --url http://127.0.0
 
 export class UsageError extends Error {
   override name = 'UsageError';
+  /** True for --help: the usage goes to stdout and the exit code is 0. */
+  readonly help: boolean;
+  constructor(message: string, help = false) {
+    super(message);
+    this.help = help;
+  }
 }
 
 function num(flag: string, raw: string | undefined, check: (n: number) => boolean, what: string): number {
@@ -118,7 +125,7 @@ export function parseArgs(argv: readonly string[]): LoadOptions {
       case '--label': o.label = value() ?? ''; break;
       case '--server-pid': o.serverPid = num(flag, value(), positiveInt, 'a positive integer'); break;
       case '--quiet': o.quiet = true; break;
-      case '--help': case '-h': throw new UsageError(USAGE);
+      case '--help': case '-h': throw new UsageError(USAGE, true);
       default: throw new UsageError(`unknown option "${flag}"\n${USAGE}`);
     }
   }

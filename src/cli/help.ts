@@ -88,7 +88,8 @@ export function encodeHelp(): string {
     'Usage: infergate encode [--model NAME] [--in FILE|-] [--out FILE|-]',
     '',
     wrap('Turns a KServe v2 JSON inference request into the FlatBuffers request that '
-      + 'POST /v2/models/<model>/infer takes as application/x-flatbuffers.', ''),
+      + 'POST /v2/models/<model>/infer takes as application/x-flatbuffers. '
+      + '--model is required unless the JSON names its model ("model_name"); when both are given, --model wins.', ''),
     '',
     'Options:',
     formatOptions(ENCODE_OPTIONS),
@@ -115,5 +116,7 @@ export function mainHelp(): string {
     '  encode   KServe v2 JSON request -> FlatBuffers bytes (infergate encode --help)',
     '  decode   FlatBuffers response -> KServe v2 JSON (infergate decode --help)',
     '  bench    bench sweep (tuning sweep -> recommended config) | bench load (load generator)',
+    '',
+    'infergate --version prints the version.',
   ].join('\n') + '\n';
 }

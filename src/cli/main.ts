@@ -6,6 +6,12 @@ import { flatResponseToJson, jsonRequestToFlat } from '../protocol/cli-codec.js'
 import { InferError } from '../core/errors.js';
 import { serve } from './serve.js';
 
+/** The version in the package.json beside dist/ (one level above src/cli/ once compiled). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
 function readInput(path: string): Buffer {
   return path === '-' ? readFileSync(0) : readFileSync(path);
 }
@@ -25,6 +31,11 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'help':
         process.stdout.write(mainHelp());
         return command === undefined ? 2 : 0;
+      case '--version':
+      case '-v':
+      case 'version':
+        process.stdout.write(`infergate ${packageVersion()}\n`);
+        return 0;
       case 'serve':
         if (isHelpRequest(rest)) {
           process.stdout.write(serveHelp());
@@ -47,8 +58,10 @@ export async function runCli(argv: string[]): Promise<number> {
         }
         const a = parseDecodeArgs(rest);
         const bytes = readInput(a.in);
-        writeOutput(a.out, flatResponseToJson(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)) + '\n');
-        return 0;
+        const decoded = flatResponseToJson(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        writeOutput(a.out, decoded.json + '\n');
+        // An error response is still printed (it is the answer), but a script must see it failed.
+        return decoded.isError ? 1 : 0;
       }
       case 'bench': {
         const { runBenchCommand } = await import('./bench-command.js');

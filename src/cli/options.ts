@@ -52,7 +52,7 @@ function flagOnly(flag: string, arg: string, defaultText: string, help: string):
 }
 
 export const ENCODE_OPTIONS: readonly OptionSpec[] = Object.freeze([
-  flagOnly('model', 'NAME', '(none)', 'Model name to put in the FlatBuffers request.'),
+  flagOnly('model', 'NAME', '(required unless the JSON has model_name)', 'Model name to put in the FlatBuffers request.'),
   flagOnly('in', 'FILE', '- (stdin)', 'KServe v2 JSON request to read.'),
   flagOnly('out', 'FILE', '- (stdout)', 'Where to write the FlatBuffers bytes.'),
 ]);

@@ -24,12 +24,13 @@ export function jsonRequestToFlat(json: string | Uint8Array, modelName?: string,
 
 /**
  * A FlatBuffers response to KServe v2 JSON text. An error response becomes
- * {"error": message, "code": "IG_..."} (the KServe error body plus the stable code).
+ * {"error": message, "code": "IG_..."} (the KServe error body plus the stable code), with
+ * isError set so that the CLI can exit non-zero.
  */
-export function flatResponseToJson(bytes: Uint8Array): string {
+export function flatResponseToJson(bytes: Uint8Array): { json: string; isError: boolean } {
   const resp = decodeFlatResponse(bytes);
-  if (resp.error !== undefined) return JSON.stringify({ error: resp.error.message, code: resp.error.code });
-  return bodyText(encodeJsonResponse(resp));
+  if (resp.error !== undefined) return { json: JSON.stringify({ error: resp.error.message, code: resp.error.code }), isError: true };
+  return { json: bodyText(encodeJsonResponse(resp)), isError: false };
 }
 
 /** A FlatBuffers request to KServe v2 JSON text (with model_name/model_version added). */

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeFlatRequest, encodeFlatResponse } from '../../src/protocol/flatbuffers-codec.js';
+import { decodeFlatRequest, encodeFlatError, encodeFlatResponse } from '../../src/protocol/flatbuffers-codec.js';
+import { InferError } from '../../src/core/errors.js';
 import { assertNativeUws, isNativeUws } from '../../src/server/uws-native.js';
 
 const bin = fileURLToPath(new URL('../../../bin/infergate.js', import.meta.url));
@@ -66,4 +67,24 @@ test('the uWS fallback implementation is detected and refused', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('polish: --version, help that names itself and exits 0, unknown subcommands, decode of an error exits 1', () => {
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
+  const v = run(['--version']);
+  assert.equal(v.status, 0);
+  assert.equal(v.stdout.toString(), `infergate ${pkg.version}\n`);
+  const bench = run(['bench', '--help']);
+  assert.equal(bench.status, 0);
+  for (const sub of ['sweep', 'load']) assert.match(bench.stdout.toString(), new RegExp(`^  ${sub} `, 'm'));
+  const load = run(['bench', 'load', '--help']);
+  assert.equal(load.status, 0, load.stderr.toString());
+  assert.match(load.stdout.toString(), /^usage: infergate bench load /);
+  const unknown = run(['bench', 'nope']);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr.toString(), /unknown command "nope"/);
+  assert.match(run(['encode', '--help']).stdout.toString(), /--model is required unless the JSON\s+names its model/);
+  const error = run(['decode'], encodeFlatError(new InferError('IG_MODEL_NOT_FOUND', 'unknown model "x"'), 'id1', 'x'));
+  assert.equal(error.status, 1, 'an error response decodes, and the exit status says it was one');
+  assert.deepEqual(JSON.parse(error.stdout.toString()), { error: 'unknown model "x"', code: 'IG_MODEL_NOT_FOUND' });
 });

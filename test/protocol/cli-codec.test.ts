@@ -29,9 +29,11 @@ test('cli: `encode` errors: no model name, bad JSON, bad tensor', () => {
 test('cli: `decode` FlatBuffers response -> KServe JSON, and error responses', () => {
   const rng = new Rng(31);
   const resp = randomResponse(rng, { safeInt64: true });
-  assertResponsesEqual(decodeJsonResponse(flatResponseToJson(encodeFlatResponse(resp))), resp);
+  assertResponsesEqual(decodeJsonResponse(flatResponseToJson(encodeFlatResponse(resp)).json), resp);
   const e = new InferError('IG_MODEL_NOT_FOUND', 'unknown model "x"');
-  assert.deepEqual(JSON.parse(flatResponseToJson(encodeFlatError(e, 'id1', 'x'))), { error: 'unknown model "x"', code: 'IG_MODEL_NOT_FOUND' });
+  const decodedError = flatResponseToJson(encodeFlatError(e, 'id1', 'x'));
+  assert.equal(decodedError.isError, true);
+  assert.deepEqual(JSON.parse(decodedError.json), { error: 'unknown model "x"', code: 'IG_MODEL_NOT_FOUND' });
   assertInferError(() => flatResponseToJson(new Uint8Array([1, 2, 3])), 'IG_BAD_FLATBUFFER', /too short/);
 });
 
