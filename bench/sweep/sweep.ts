@@ -5,7 +5,7 @@
 // most rows/s whose p99 fits the budget with no errors; it is printed and written as a
 // ready-to-use model config.json plus a server --config file.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runLoadgen, startGateway } from '../harness/processes.js';
@@ -133,7 +133,7 @@ export async function runSweep(o: SweepOptions, log: (line: string) => void = (l
   const best = recommend(points);
   log('');
   log(formatSweepTable(points, best));
-  const stamp = { machine: hostname(), date: new Date().toISOString(), options: o };
+  const stamp = { machine: hostname(), cores: availableParallelism(), date: new Date().toISOString(), options: o };
   writeFileSync(join(o.outDir, 'sweep.json'), `${JSON.stringify({ ...stamp, points, best: best ?? null }, null, 2)}\n`);
   if (best) {
     const modelConfig = perModel(best).reduce<ModelConfigJson>((acc, [s, v]) => mergeConfigLayers(acc, configPatch(s.configKey!.split('.'), v)), {});

@@ -1,6 +1,7 @@
 // `infergate bench ...`: the load-testing tools as CLI commands.
 //   infergate bench sweep [options]   SRE tuning sweep -> recommended config.json
 //   infergate bench load [options]    the load generator
+//   infergate bench plan [options]    capacity planning from a sweep
 // The implementations are bench entry points (compiled to dist/bench/), spawned here by path:
 // the product never imports bench code, and load never shares this process's event loop.
 import { spawnSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 const ENTRY_POINTS: Readonly<Record<string, string>> = {
   sweep: '../../bench/sweep/cli.js',
   load: '../../bench/loadgen/cli.js',
+  plan: '../../bench/plan/cli.js',
 };
 
 const USAGE = `Usage: infergate bench <command> [options]
@@ -17,6 +19,7 @@ const USAGE = `Usage: infergate bench <command> [options]
 Commands:
   sweep   start a gateway per grid point, load it, recommend a configuration (--help for options)
   load    the load generator against a running gateway (--help for options)
+  plan    replicas and cores for a target load, from a sweep's measured capacity (--help for options)
 `;
 
 export async function runBenchCommand(argv: string[]): Promise<number> {
