@@ -5,6 +5,7 @@ import { decodeHelp, encodeHelp, mainHelp, serveHelp } from './help.js';
 import { flatResponseToJson, jsonRequestToFlat } from '../protocol/cli-codec.js';
 import { InferError } from '../core/errors.js';
 import { serve } from './serve.js';
+import { createLogger, type LogFormat } from '../observability/log.js';
 
 /** The version in the package.json beside dist/ (one level above src/cli/ once compiled). */
 function packageVersion(): string {
@@ -72,12 +73,23 @@ export async function runCli(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof InferError) {
-      process.stderr.write(`infergate ${command}: ${e.message}\n`);
-      return 2;
-    }
-    const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`infergate ${command}: ${msg}\n`);
-    return 1;
+    const code = e instanceof ConfigError || e instanceof InferError ? 2 : 1;
+    const msg = `infergate ${command}: ${e instanceof Error ? e.message : String(e)}`;
+    // serve's failures (a bad option, a model that failed to load, a port in use) reach the same
+    // log collector as its other lines: JSON unless stderr is a terminal or pretty is asked for.
+    if (command === 'serve') createLogger('error', { format: logFormatOf(rest, process.env) }).error(msg, { exitCode: code });
+    else process.stderr.write(`${msg}\n`);
+    return code;
   }
+}
+
+/** --log-format from argv or the environment, read without the full option parser (which may be
+ *  what failed); anything unreadable is 'auto'. */
+function logFormatOf(argv: readonly string[], env: NodeJS.ProcessEnv): LogFormat {
+  let v = env['INFERGATE_LOG_FORMAT'];
+  argv.forEach((a, i) => {
+    if (a === '--log-format') v = argv[i + 1];
+    else if (a.startsWith('--log-format=')) v = a.slice('--log-format='.length);
+  });
+  return v === 'json' || v === 'pretty' ? v : 'auto';
 }

@@ -3,7 +3,7 @@
 // the drain at the end; --log-level warn leaves only warnings and errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -92,4 +92,16 @@ test('--log-level warn keeps only warnings and errors', { timeout: 60_000 }, asy
   } finally {
     rmSync(repo, { recursive: true, force: true });
   }
+});
+
+test('a serve that fails to start says why as a JSON line too (a bad option, a port in use)', () => {
+  const bad = spawnSync(process.execPath, [bin, 'serve', '--model-repository', '/nonexistent', '--workers', 'lots'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(bad.status, 2);
+  const lines = bad.stderr.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(lines.length, 1, bad.stderr);
+  assert.equal(lines[0]!['level'], 'error');
+  assert.equal(lines[0]!['exitCode'], 2);
+  assert.match(String(lines[0]!['msg']), /^infergate serve: .*--workers/);
+  const pretty = spawnSync(process.execPath, [bin, 'serve', '--workers', 'lots', '--log-format', 'pretty'], { encoding: 'utf8', timeout: 30_000 });
+  assert.match(pretty.stderr, /ERROR +infergate serve: .*--workers/i);
 });
