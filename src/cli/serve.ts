@@ -35,7 +35,7 @@ export function gatewayOptionsFrom(cfg: ServeConfig, log: Logger): GatewayOption
       quietSpinUs: cfg.quietSpinUs,
       idleSpin: { threads: cfg.idleSpinThreads, windowUs: cfg.idleSpinWindowUs },
     },
-    server: { host: cfg.host, port: cfg.port, maxBodyBytes: cfg.maxBodyBytes },
+    server: { host: cfg.host, port: cfg.port, maxBodyBytes: cfg.maxBodyBytes, json: cfg.json },
     log,
     exitOnError: cfg.exitOnError,
     strictReadiness: cfg.strictReadiness,

@@ -29,6 +29,7 @@ export const ERROR_CATALOGUE = {
   IG_MODEL_LOAD_FAILED: { status: 500, retryable: false },
   IG_INFERENCE_FAILED: { status: 500, retryable: false },
   IG_INTERNAL: { status: 500, retryable: false },
+  IG_WORKER_EXITED: { status: 500, retryable: false },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -41,7 +42,7 @@ export const WIRE_ERROR_CODES: Readonly<Record<ErrorCode, number>> = {
   IG_MODEL_NOT_FOUND: 12, IG_VERSION_NOT_FOUND: 13, IG_NOT_FOUND: 14, IG_METHOD_NOT_ALLOWED: 15,
   IG_BODY_TOO_LARGE: 16, IG_QUEUE_FULL: 17, IG_TOO_MANY_REQUESTS: 18, IG_MODEL_NOT_READY: 19,
   IG_SERVER_NOT_READY: 20, IG_SHUTTING_DOWN: 21, IG_DEADLINE_EXCEEDED: 22, IG_CANCELLED: 23,
-  IG_MODEL_LOAD_FAILED: 24, IG_INFERENCE_FAILED: 25, IG_INTERNAL: 26,
+  IG_MODEL_LOAD_FAILED: 24, IG_INFERENCE_FAILED: 25, IG_INTERNAL: 26, IG_WORKER_EXITED: 27,
 };
 
 export class InferError extends Error {

@@ -34,6 +34,9 @@ export function createGatewayMetrics() {
     queueDepth: registry.gauge('infergate_queue_depth', 'Requests waiting in the batcher queue'),
     inFlightBatches: registry.gauge('infergate_inflight_batches', 'Batches running in workers'),
     modelReady: registry.gauge('infergate_model_ready', '1 when the model version is ready'),
+    // Leak checks: both return to 0 when nothing is in flight (test/server/faults.test.ts).
+    batchBuffers: registry.gauge('infergate_batch_buffers_checked_out', 'Shared input buffers held by batches (0 when idle)'),
+    workerExits: registry.counter('infergate_worker_exits_total', 'Worker threads that died and were replaced'),
   };
 }
 

@@ -12,6 +12,7 @@ export const DECISIONS: Readonly<Record<string, { slug: string; title: string }>
   '009': { slug: 'no-spinning-by-default', title: 'No ORT or hop spinning by default (spin-us 0)' },
   '010': { slug: 'batching-defaults', title: 'Batching defaults (delay, queue bounds)' },
   '011': { slug: 'gpu-ort-files-and-workers', title: 'GPU: which ORT files pair; CUDA wants >= 4 workers' },
+  '012': { slug: 'bounded-json', title: 'Bounded JSON: limits before allocation, big bodies off the HTTP thread' },
 });
 
 /** "docs/decisions/001-inline-small-batches.md" */
