@@ -77,6 +77,12 @@ export class PreciseTimer {
     return this.pending.length - this.pendingHead;
   }
 
+  /** Slots add() may still fill: the worker thread can lag behind `queued` when it is starved
+   *  of CPU (an overloaded machine), and add() must never lap it. */
+  get room(): number {
+    return RING - (this.written - Atomics.load(this.words, W_READ));
+  }
+
   /** How early the worker fires (ms): the mean delay of its message hop, at most 0.2 ms. */
   get leadMs(): number {
     return this.lead[0]!;

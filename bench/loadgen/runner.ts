@@ -125,7 +125,7 @@ export async function runLoad(o: LoadOptions, hooks: RunHooks = {}): Promise<Loa
   const timer = o.mode === 'open' ? new PreciseTimer(() => pump()) : null;
 
   function scheduleAhead(): void {
-    while (timer!.queued < 512 && nextDueMs < endMs) {
+    while (timer!.queued < 512 && timer!.room > 0 && nextDueMs < endMs) {
       future.push(nextDueMs);
       timer!.add(nextDueMs);
       nextDueMs += gapMs();
