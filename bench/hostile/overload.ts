@@ -1,5 +1,6 @@
-// Overload (npm run overload): the gateway's capacity for K=1 FlatBuffers (closed loop, 32 in
-// flight, 5 s), then an open loop at --factor (default 2) x that rate for --seconds (default 60)
+// Overload (npm run overload): the gateway's capacity for --workload (default k200: the load
+// generator must be able to send twice what the server answers, and on a small machine it
+// cannot for K=1) over WebSocket (closed loop, 32 in flight, 5 s), then an open loop at --factor (default 2) x that rate for --seconds (default 60)
 // with the server's RSS sampled every second; reports what was shed (503 + Retry-After), the p99
 // of what was admitted, RSS, and the recovery time: from the end of the overload until 20
 // requests in a row answer 200 within 2x the unloaded p50 (or 2 ms). Writes
@@ -25,15 +26,19 @@ function arg(name: string, fallback: number): number {
 async function main(): Promise<number> {
   const seconds = arg('seconds', 60);
   const factor = arg('factor', 2);
+  const wi = process.argv.indexOf('--workload');
+  const workload = wi < 0 ? 'k200' : process.argv[wi + 1]!;
   const repo = mkdtempSync(join(tmpdir(), 'infergate-overload-'));
   const tmp = mkdtempSync(join(tmpdir(), 'infergate-overload-out-'));
   mkdirSync(join(repo, 'ranker', '1'), { recursive: true });
   writeFileSync(join(repo, 'ranker', '1', 'model.onnx'), buildRanker());
-  writeFileSync(join(repo, 'ranker', 'config.json'), JSON.stringify({ max_batch_size: 64 }));
+  writeFileSync(join(repo, 'ranker', 'config.json'), JSON.stringify({ max_batch_size: 1024 }));
   const gw = await startGateway(ROOT, repo, 'ranker', ['--log-level', 'warn']);
   const pid = gw.proc.pid!;
   const port = Number(new URL(gw.url).port);
-  const common = ['--url', gw.url, '--protocol', 'flatbuffers', '--workload', 'k1', '--server-pid', String(pid)];
+  // WebSocket: many requests in flight per connection, so the open loop's backlog reaches the
+  // server's queue (and its shedding) instead of waiting in the load generator for a socket.
+  const common = ['--url', gw.url, '--protocol', 'ws', '--workload', workload, '--server-pid', String(pid)];
   try {
     const rssIdle = (await rssOf(pid)) / 2 ** 20;
     const unloaded: LoadResult = await runLoadgen(ROOT, [...common, '--mode', 'closed', '--concurrency', '1', '--duration-s', '3', '--warmup-s', '1'], join(tmp, 'unloaded.json'), 60_000);
@@ -48,7 +53,7 @@ async function main(): Promise<number> {
         await new Promise((r) => setTimeout(r, 1000));
       }
     })();
-    const over: LoadResult = await runLoadgen(ROOT, [...common, '--mode', 'open', '--rate', String(rate), '--connections', '256', '--duration-s', String(seconds),
+    const over: LoadResult = await runLoadgen(ROOT, [...common, '--mode', 'open', '--rate', String(rate), '--connections', '8', '--duration-s', String(seconds),
       '--warmup-s', '0', '--timeout-ms', '10000'], join(tmp, 'over.json'), (seconds + 90) * 1000);
     // Recovery: sequential JSON K=1 requests from the moment the overload ended.
     const body = Buffer.from(JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 128], data: new Array(128).fill(0.5) }] }));
@@ -76,7 +81,7 @@ async function main(): Promise<number> {
       unloaded: { p50Us: unloaded.latencyUs.p50, p99Us: unloaded.latencyUs.p99 },
       capacity: { requestsPerS: Math.round(capacity.throughput.requestsPerS), p99Us: capacity.latencyUs.p99, meanBatchRows: capacity.server?.batchSize?.meanRows ?? null },
       overload: {
-        factor, intendedRate: rate, seconds, sent: over.counts.sent, answered: over.counts.answered, shed503: shed,
+        factor, workload, intendedRate: rate, seconds, sent: over.counts.sent, answered: over.counts.answered, shed503: shed,
         errorsByStatus: over.counts.errorsByStatus, answeredPerS: Math.round(over.throughput.requestsPerS),
         p50Us: over.latencyUs.p50, p99Us: over.latencyUs.p99, serviceP99Us: over.serviceLatencyUs?.p99 ?? null,
         serverCpuPercent: over.loadgen.serverCpuPercent, meanBatchRows: over.server?.batchSize?.meanRows ?? null,
