@@ -1,6 +1,6 @@
 // Soak (npm run soak): mixed load for --minutes (default 10) against the gateway in its own
 // process, RSS sampled every second; after --warmup-s the samples are fitted with a line
-// (rss-trend.ts): slope, spread, residual. The same load then runs for the same time against the
+// (rss-trend.ts: slope, spread, residual) and judged by "no new highs" in the last third. The same load then runs for the same time against the
 // negative control (bench/peers/leaky-gateway.ts, which leaks on purpose): the run passes only
 // when the gateway passes the check AND the control fails it. Load: three load generators at
 // once (FlatBuffers mixed K closed loop, JSON K=1 open loop, WebSocket K=1 open loop).
@@ -88,8 +88,9 @@ async function main(): Promise<number> {
     };
     const out = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1]! : `bench/results/soak-${new Date().toISOString().slice(0, 10)}.json`;
     writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`${result.verdict}: gateway slope ${gTrend.slopeMiBPerMin.toFixed(2)} MiB/min (spread ${gTrend.spreadMiB.toFixed(1)} MiB), ` +
-      `control slope ${cTrend.slopeMiBPerMin.toFixed(2)} MiB/min (limit ${maxSlope}); wrote ${out}`);
+    console.log(`${result.verdict}: gateway slope ${gTrend.slopeMiBPerMin.toFixed(2)} MiB/min (spread ${gTrend.spreadMiB.toFixed(1)} MiB, ` +
+      `new high ${gTrend.newHighMiB.toFixed(1)} of ${gTrend.allowedNewHighMiB.toFixed(1)} MiB), control slope ${cTrend.slopeMiBPerMin.toFixed(2)} MiB/min ` +
+      `(new high ${cTrend.newHighMiB.toFixed(1)} MiB); wrote ${out}`);
     return pass ? 0 : 1;
   } finally {
     rmSync(repo, { recursive: true, force: true });
