@@ -9,6 +9,11 @@
 // buffer during its run call. After release() the pool may hand the same memory to another
 // batch at once, so any view the caller kept over it becomes garbage.
 // A buffer handed back is not zeroed: users must only read the byteLength they wrote.
+// Idle buffers are dropped after IDLE_TRIM_MS without any acquire(): a burst (or an abort storm)
+// must not keep up to maxIdleBytes mapped on a server that has gone quiet.
+
+/** A pool unused this long lets its idle buffers go (the next burst allocates afresh). */
+export const IDLE_TRIM_MS = 2000;
 
 export interface SabPoolOptions {
   /** Smallest size class in bytes (power of two). Default 1 KiB. */
@@ -56,6 +61,8 @@ export class SabPool {
   #checkedOut = 0;
   #reused = 0;
   #allocated = 0;
+  #acquiredSinceTrimCheck = false;
+  #trimTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(opts: SabPoolOptions = {}) {
     this.#min = opts.minClassBytes ?? 1024;
@@ -92,6 +99,7 @@ export class SabPool {
     }
     this.#out.add(buf);
     this.#checkedOut++;
+    this.#acquiredSinceTrimCheck = true;
     return buf;
   }
 
@@ -110,6 +118,27 @@ export class SabPool {
     list.push(buf);
     this.#idleBytes += cls;
     this.#idleBuffers++;
+    this.#armTrim();
+  }
+
+  /** Drops every idle buffer (GC frees them); returns the bytes let go. */
+  trimIdle(): number {
+    const bytes = this.#idleBytes;
+    this.#idle.clear();
+    this.#idleBytes = 0;
+    this.#idleBuffers = 0;
+    return bytes;
+  }
+
+  #armTrim(): void {
+    if (this.#trimTimer !== undefined) return;
+    this.#acquiredSinceTrimCheck = false;
+    this.#trimTimer = setTimeout(() => {
+      this.#trimTimer = undefined;
+      if (this.#acquiredSinceTrimCheck) this.#armTrim();
+      else this.trimIdle();
+    }, IDLE_TRIM_MS);
+    this.#trimTimer.unref?.();
   }
 
   stats(): SabPoolStats {

@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { cpuQuotaCores } from './cpu-quota.js';
 import { type ModelConfigJson, ConfigError, configPatch, mergeConfigLayers, validateConfigLayer } from '../repository/config.js';
-import { SERVER_SETTINGS as S } from '../core/settings/index.js';
+import { LIMIT_SETTINGS as L, SERVER_SETTINGS as S } from '../core/settings/index.js';
 import { type OptionSpec, SERVE_OPTIONS, ENCODE_OPTIONS, DECODE_OPTIONS } from './options.js';
 import { type Given, type OptionSource, checkValue, fromArgv, fromEnv, fromFile, overridesOf } from './option-sources.js';
 
@@ -50,6 +50,8 @@ export interface ServeConfig {
   idleSpinThreads: number;
   idleSpinWindowUs: number;
   maxBodyBytes: number;
+  /** Limits on KServe JSON and the decode thread's threshold (src/protocol/json-limits.ts). */
+  json: { maxInputs: number; maxElements: number; maxStringBytes: number; maxDepth: number; scanAboveBytes: number };
   modelControlMode: 'none' | 'explicit';
   /** Versions loading at once; undefined = the repository manager's default (cores, >= 2). */
   modelLoadThreads: number | undefined;
@@ -160,6 +162,7 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
   // A value given, else the row's one default.
   const value = <K extends keyof typeof S>(k: K): NonNullable<(typeof S)[K]['default']> =>
     (values[k] ?? S[k].default) as NonNullable<(typeof S)[K]['default']>;
+  const limit = (k: keyof typeof L): number => (values[k] ?? L[k].default) as number;
   return {
     modelRepository: values.modelRepository as string,
     host: value('host'),
@@ -174,6 +177,10 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
     idleSpinThreads,
     idleSpinWindowUs: value('idleSpinWindowUs'),
     maxBodyBytes: value('maxBodyBytes'),
+    json: {
+      maxInputs: limit('maxInputs'), maxElements: limit('maxJsonElements'), maxStringBytes: limit('maxJsonStringBytes'),
+      maxDepth: limit('maxJsonDepth'), scanAboveBytes: limit('jsonOffloadBytes'),
+    },
     modelControlMode: value('modelControlMode'),
     modelLoadThreads: values.modelLoadThreads as number | undefined,
     exitOnError: value('exitOnError'),

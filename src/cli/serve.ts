@@ -42,7 +42,7 @@ export function gatewayOptionsFrom(cfg: ServeConfig, log: Logger): GatewayOption
       idleSpin: { threads: cfg.idleSpinThreads, windowUs: cfg.idleSpinWindowUs },
     },
     server: {
-      host: cfg.host, port: cfg.port, maxBodyBytes: cfg.maxBodyBytes,
+      host: cfg.host, port: cfg.port, maxBodyBytes: cfg.maxBodyBytes, json: cfg.json,
       ...(cfg.adminToken !== undefined ? { adminToken: cfg.adminToken } : {}),
       ...(cfg.healthPort !== undefined ? { healthPort: cfg.healthPort } : {}),
     },

@@ -2,6 +2,7 @@
 // classes; native/dtype_table.h is its C++ twin) and the byte-level helpers every codec shares: element sizes,
 // the KServe <-> ONNX Runtime dtype map, typed-array views over wire bytes, the BYTES
 // (4-byte-length) layout, and shape arithmetic with overflow checks.
+import { Buffer } from 'node:buffer';
 import { err } from './errors.js';
 import type { DataType } from './types.js';
 
@@ -137,22 +138,22 @@ export function typedArrayToBytes(ta: ArrayBufferView): Uint8Array {
   return new Uint8Array(ta.buffer, ta.byteOffset, ta.byteLength);
 }
 
-const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8');
 
 /** Packs elements into the BYTES layout (per element: u32 LE length, then the bytes). */
 export function packBytes(elements: readonly (string | Uint8Array)[]): Uint8Array {
-  const encoded = elements.map((e) => (typeof e === 'string' ? utf8Encoder.encode(e) : e));
+  // Two passes and one buffer: strings are written straight into it (Buffer.write), never
+  // encoded into one small buffer each, so a million short strings cost one allocation.
   let total = 0;
-  for (const e of encoded) total += 4 + e.byteLength;
+  for (const e of elements) total += 4 + (typeof e === 'string' ? Buffer.byteLength(e, 'utf8') : e.byteLength);
   if (total > MAX_TENSOR_BYTES) throw err('IG_BAD_TENSOR', `BYTES tensor of ${total} bytes is too large`);
   const out = new Uint8Array(total);
-  const dv = new DataView(out.buffer);
+  const buf = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   let p = 0;
-  for (const e of encoded) {
-    dv.setUint32(p, e.byteLength, true);
-    out.set(e, p + 4);
-    p += 4 + e.byteLength;
+  for (const e of elements) {
+    const n = typeof e === 'string' ? buf.write(e, p + 4, 'utf8') : (out.set(e, p + 4), e.byteLength);
+    buf.writeUInt32LE(n, p);
+    p += 4 + n;
   }
   return out;
 }

@@ -33,6 +33,7 @@ export const ERROR_CATALOGUE = {
   IG_INTERNAL: { status: 500, retryable: false },
   IG_UNAUTHORIZED: { status: 401, retryable: false },
   IG_HEADERS_TOO_LARGE: { status: 431, retryable: false },
+  IG_WORKER_EXITED: { status: 500, retryable: false },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -46,7 +47,7 @@ export const WIRE_ERROR_CODES: Readonly<Record<ErrorCode, number>> = {
   IG_BODY_TOO_LARGE: 16, IG_QUEUE_FULL: 17, IG_TOO_MANY_REQUESTS: 18, IG_MODEL_NOT_READY: 19,
   IG_SERVER_NOT_READY: 20, IG_SHUTTING_DOWN: 21, IG_DEADLINE_EXCEEDED: 22, IG_CANCELLED: 23,
   IG_MODEL_LOAD_FAILED: 24, IG_INFERENCE_FAILED: 25, IG_INTERNAL: 26, IG_UNAUTHORIZED: 27,
-  IG_HEADERS_TOO_LARGE: 28, IG_CONCURRENCY_LIMIT: 29,
+  IG_HEADERS_TOO_LARGE: 28, IG_CONCURRENCY_LIMIT: 29, IG_WORKER_EXITED: 30,
 };
 
 export class InferError extends Error {

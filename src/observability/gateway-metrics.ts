@@ -59,6 +59,9 @@ export function createGatewayMetrics() {
     shadowRankCorrelation: registry.histogram('infergate_shadow_rank_correlation', 'Spearman rank correlation of live and shadow scores, per request of >= 10 rows', RANK_CORRELATION_BUCKETS),
     modelReady: registry.gauge('infergate_model_ready', '1 when the model version is ready'),
     logFailures: registry.counter('infergate_log_failures_total', 'Error-answer log lines that could not be written (the answer was still sent)'),
+    // Leak checks: both return to 0 when nothing is in flight (test/server/faults.test.ts).
+    batchBuffers: registry.gauge('infergate_batch_buffers_checked_out', 'Shared input buffers held by batches (0 when idle)'),
+    workerExits: registry.counter('infergate_worker_exits_total', 'Worker threads that died and were replaced'),
   };
 }
 

@@ -146,7 +146,9 @@ export class ModelPipeline {
     try {
       return await this.#run(batch.entries, batch.rows);
     } catch (e) {
-      if (batch.entries.length === 1) throw e;
+      // A worker that died is not the data's fault, and rerunning a batch that may have killed
+      // it could kill another: every request of the batch gets IG_WORKER_EXITED.
+      if (batch.entries.length === 1 || toInferError(e).code === 'IG_WORKER_EXITED') throw e;
       // One request's data can break a whole batch (an out-of-range embedding id, say). Run
       // each entry alone so that only the culprit fails and the others lose nothing.
       const outputs = await Promise.all(batch.entries.map((entry) =>

@@ -12,15 +12,22 @@
 //    task before the free listeners hear of it, as it would in one FIFO.
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { FlushTask, PoolTask, RunResult, RunTask } from './task.js';
+import type { FlushTask, PoolTask, RunResult, RunTask, WorkerFaults } from './task.js';
 import { SERVER_SETTINGS } from '../core/settings/index.js';
+import { err } from '../core/errors.js';
 
 export interface PoolOptions {
   workers: number;
   /** Workers poll instead of sleeping for this long after a task (see spin.ts); 0 = never:
    *  they block in Atomics.wait between tasks. */
   spinUs?: number;
+  /** Fault injection for tests only (no setting, flag or environment variable reaches it): a
+   *  worker that starts a batch of the model named `exitOnModel` exits at once, mid-batch. */
+  faults?: WorkerFaults;
 }
+
+/** Piscina's message when a worker thread exits with tasks in its hands (see _onError). */
+const WORKER_EXIT = /^worker exited with code/;
 
 /** Off by default. Measured on a 2-core VM shared with the load generator: spinning trims the
  *  K=1 p50 at 1 request in flight a little, but the spinning threads take CPU from the load
@@ -54,6 +61,7 @@ export class WorkerPool {
   #freeListeners: Array<() => void> = [];
   #freeRotation = 0;
   #closed = false;
+  #workerExits = 0;
 
   constructor(opts: PoolOptions) {
     checkPoolOptions(opts);
@@ -70,12 +78,20 @@ export class WorkerPool {
       // cheapest sleeping hop Piscina offers. With spinning, workers take tasks from their
       // event loop, which their Spinner keeps polling after each task.
       atomics: this.spinUs > 0 ? 'disabled' : 'sync',
-      workerData: { spinUs: this.spinUs },
+      workerData: { spinUs: this.spinUs, faults: opts.faults ?? {} },
       // Inference keeps max(16, workers x 4) places. Control tasks reach Piscina only while a
       // worker is idle, so at most `workers` of them are ever in its hands (queued only while
       // the workers start): the extra `workers` places are theirs.
       maxQueue: Math.max(16, opts.workers * 4) + opts.workers,
     });
+    // Piscina replaces a worker that exits or throws outside a task, and emits 'error' when the
+    // worker had no task: without a listener that would throw on the main thread.
+    this.#piscina.on('error', () => { this.#workerExits++; });
+  }
+
+  /** Worker threads that died (exited or threw outside a task) and were replaced. */
+  get workerExits(): number {
+    return this.#workerExits;
   }
 
   /** Tasks running or handed to Piscina (control tasks included once handed over). */
@@ -103,9 +119,19 @@ export class WorkerPool {
     this.#inFlight++;
     try {
       return (await this.#piscina.run(task))!;
+    } catch (e) {
+      throw this.#exitError(e);
     } finally {
       this.#freed();
     }
+  }
+
+  /** A worker that died under a batch: a catalogue error of its own (Piscina has already
+   *  started a replacement), so callers neither retry the batch nor call it the model's fault. */
+  #exitError(e: unknown): unknown {
+    if (!(e instanceof Error) || !WORKER_EXIT.test(e.message)) return e;
+    this.#workerExits++;
+    return err('IG_WORKER_EXITED', `the worker thread running this batch died (${e.message}); it has been replaced, and the request was not completed`, { cause: e });
   }
 
   /** Runs a control task in a worker once one is idle; never refused for queue space. */
@@ -143,7 +169,7 @@ export class WorkerPool {
       // Freed before the caller hears, as in run(): its continuation sees the worker idle.
       this.#piscina.run(c.task).then(
         (r) => { this.#freed(); c.resolve(r); },
-        (e: unknown) => { this.#freed(); c.reject(e); },
+        (e: unknown) => { this.#freed(); c.reject(this.#exitError(e)); },
       );
     }
   }

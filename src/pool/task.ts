@@ -64,3 +64,9 @@ export interface RunResult {
   /** Set when the batch ran on the main thread (no hop; see inline.ts). */
   inline?: boolean;
 }
+
+/** Test-only fault injection (PoolOptions.faults, workerData): a worker that starts a batch of
+ *  the model named `exitOnModel` exits at once, as a thread that dies mid-batch would. */
+export interface WorkerFaults {
+  exitOnModel?: string;
+}

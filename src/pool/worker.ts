@@ -5,13 +5,16 @@
 import { BroadcastChannel, workerData } from 'node:worker_threads';
 import { Spinner } from './spin.js';
 import { Piscina, move } from 'piscina';
-import type { FlushTask, PoolTask, RunResult, RunTask } from './task.js';
+import type { FlushTask, PoolTask, RunResult, RunTask, WorkerFaults } from './task.js';
 import { dropSession, executeRun, type SessionHandles } from './execute.js';
 import { MODEL_CHANNEL, type ModelChannelMessage } from './channel.js';
 import { SERVER_SETTINGS } from '../core/settings/index.js';
 
 const sessions: SessionHandles = new Map();
-const spinner = new Spinner(Number((workerData as { spinUs?: number } | undefined)?.spinUs ?? SERVER_SETTINGS.spinUs.default));
+const data = workerData as { spinUs?: number; faults?: WorkerFaults } | undefined;
+const spinner = new Spinner(Number(data?.spinUs ?? SERVER_SETTINGS.spinUs.default));
+/** Test-only fault injection (PoolOptions.faults): never set by serve. */
+const exitOnModel = data?.faults?.exitOnModel;
 
 // The main thread announces unloads here so that every worker drops its reference.
 const channel = new BroadcastChannel(MODEL_CHANNEL);
@@ -40,6 +43,7 @@ export default function handle(task: PoolTask): RunResult | Promise<void> {
 }
 
 function run(task: RunTask): RunResult {
+  if (exitOnModel !== undefined && task.model.id.startsWith(`${exitOnModel}@`)) process.exit(70);
   let result: RunResult;
   try {
     result = executeRun(sessions, task);

@@ -12,7 +12,8 @@
 import { err } from '../core/errors.js';
 import { parseKserveResponse, requestJsonBytes } from './kserve-client.js';
 import { responseJsonBytes } from './kserve-json.js';
-import { bodyText, parseJson, parseKserveRequest } from './kserve-request.js';
+import { bodyText, parseJson, parseJsonBody, parseKserveRequest } from './kserve-request.js';
+import { DEFAULT_JSON_LIMITS, type JsonLimits } from './json-limits.js';
 import type { InferRequest, InferResponse, WireTensor } from '../core/types.js';
 
 export const INFERENCE_HEADER_CONTENT_LENGTH = 'Inference-Header-Content-Length';
@@ -34,10 +35,11 @@ function checkHeaderLength(headerLength: number, bodyLength: number): void {
  * Server side: a binary-extension body. `headerLength` is the Inference-Header-Content-Length
  * value. Binary inputs are zero-copy views into `body` (valid while `body` is).
  */
-export function decodeBinaryRequest(body: Uint8Array, headerLength: number, modelName: string, modelVersion: string): InferRequest {
+export function decodeBinaryRequest(body: Uint8Array, headerLength: number, modelName: string, modelVersion: string,
+  limits: JsonLimits = DEFAULT_JSON_LIMITS): InferRequest {
   checkHeaderLength(headerLength, body.byteLength);
-  const header = parseJson(bodyText(body.subarray(0, headerLength)), `the ${headerLength}-byte JSON header`);
-  return parseKserveRequest(header, modelName, modelVersion, body.subarray(headerLength));
+  const header = parseJsonBody(body.subarray(0, headerLength), limits, `the ${headerLength}-byte JSON header`);
+  return parseKserveRequest(header, modelName, modelVersion, body.subarray(headerLength), limits);
 }
 
 /**

@@ -4,6 +4,7 @@
 // exact way to send values beyond 2^53 through JSON. Non-finite floats cannot appear in a
 // JSON request. Responses write non-finite floats as the strings "NaN", "Infinity",
 // "-Infinity" (JSON has no literal for them); `lenient` reading (client side) accepts those.
+import { Buffer } from 'node:buffer';
 import { err } from '../core/errors.js';
 import { bytesToTypedArray, packBytes, shapeElementCount, unpackBytesToStrings } from '../core/datatypes.js';
 import { doubleToHalfBits, halfBitsToDouble } from './fp16.js';
@@ -106,7 +107,7 @@ function toBigInt(v: unknown, i: number, dt: DataType, what: string, lenient: bo
  * Converts flat JSON scalars to the wire bytes of `dt`. Returns a fresh, aligned buffer
  * owned by the caller. Throws IG_BAD_TENSOR naming the element.
  */
-export function jsonValuesToBytes(values: readonly unknown[], dt: DataType, what: string, lenient = false): Uint8Array {
+export function jsonValuesToBytes(values: readonly unknown[], dt: DataType, what: string, lenient = false, maxStringBytes = Infinity): Uint8Array {
   const n = values.length;
   switch (dt) {
     case 'FP32': {
@@ -157,7 +158,14 @@ export function jsonValuesToBytes(values: readonly unknown[], dt: DataType, what
       return new Uint8Array(out.buffer);
     }
     case 'BYTES': {
-      for (let i = 0; i < n; i++) if (typeof values[i] !== 'string') badElement(what, i, values[i], 'BYTES needs a string');
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        if (typeof v !== 'string') badElement(what, i, v, 'BYTES needs a string');
+        // A UTF-16 unit is at most 3 UTF-8 bytes: count exactly only when that could exceed.
+        if (v.length * 3 > maxStringBytes && Buffer.byteLength(v, 'utf8') > maxStringBytes) {
+          badElement(what, i, `${v.slice(0, 20)}...`, `a BYTES element is limited to ${maxStringBytes} bytes (--max-json-string-bytes)`);
+        }
+      }
       return packBytes(values as string[]);
     }
     default: {
@@ -175,13 +183,14 @@ export function jsonValuesToBytes(values: readonly unknown[], dt: DataType, what
 }
 
 /** `data` (flat or nested) of a tensor with `shape` and `dt` as wire bytes. */
-export function jsonDataToBytes(data: unknown, dt: DataType, shape: readonly number[], what: string, lenient = false): Uint8Array {
+export function jsonDataToBytes(data: unknown, dt: DataType, shape: readonly number[], what: string, lenient = false,
+  maxStringBytes = Infinity): Uint8Array {
   const values = flattenJsonData(data, shape, what);
   const count = shapeElementCount(shape, what);
   if (values.length !== count) {
     throw err('IG_BAD_TENSOR', `${what}: data has ${values.length} elements, shape [${shape.join(',')}] needs ${count}`);
   }
-  return jsonValuesToBytes(values, dt, what, lenient);
+  return jsonValuesToBytes(values, dt, what, lenient, maxStringBytes);
 }
 
 function fp64ArrayText(view: Float64Array): string {

@@ -6,20 +6,24 @@
 // their shortest round-trip digits (0.1, not 0.10000000149011612).
 import { toInferError } from '../core/errors.js';
 import { JsonByteWriter } from './json-writer.js';
-import { bodyText, parseJson, parseKserveRequest } from './kserve-request.js';
+import { parseJsonBody, parseKserveRequest } from './kserve-request.js';
+import { DEFAULT_JSON_LIMITS, type JsonLimits } from './json-limits.js';
 import type { InferRequest, InferResponse } from '../core/types.js';
 
 export { bodyText, parseJson } from './kserve-request.js';
+export { DEFAULT_JSON_LIMITS, scanJson, type JsonLimits } from './json-limits.js';
 export { decodeJsonResponse, encodeJsonRequest, parseKserveResponse, requestJsonBytes } from './kserve-client.js';
 
 /**
  * Server side: a KServe v2 JSON request body to an InferRequest. `modelName` and
  * `modelVersion` come from the URL ('' version = default). Tensor data is converted into
  * fresh buffers (JSON has no bytes to view). Throws InferError: IG_BAD_JSON (syntax),
- * IG_BAD_REQUEST (request structure), IG_BAD_TENSOR (datatype, shape, data).
+ * IG_BAD_REQUEST (request structure, a limit), IG_BAD_TENSOR (datatype, shape, data).
+ * Synchronous: the server sends bodies above limits.scanAboveBytes to its decode thread.
  */
-export function decodeJsonRequest(body: Uint8Array | string, modelName: string, modelVersion: string): InferRequest {
-  return parseKserveRequest(parseJson(bodyText(body), 'request body'), modelName, modelVersion, null);
+export function decodeJsonRequest(body: Uint8Array | string, modelName: string, modelVersion: string,
+  limits: JsonLimits = DEFAULT_JSON_LIMITS): InferRequest {
+  return parseKserveRequest(parseJsonBody(body, limits, 'request body'), modelName, modelVersion, null, limits);
 }
 
 /** Upper estimate of a response's JSON size, so the writer rarely grows. */

@@ -5,9 +5,10 @@
 // it), inputs carry either "data" or parameters.binary_data_size, never both, and binary
 // data is consumed in input order with nothing left over.
 import { err } from '../core/errors.js';
-import { checkTensorBytes, isDataType, MAX_TENSOR_BYTES } from '../core/datatypes.js';
+import { checkTensorBytes, isDataType, MAX_TENSOR_BYTES, shapeElementCount } from '../core/datatypes.js';
 import { jsonDataToBytes } from './json-tensor.js';
-import { MAX_PARAMETERS, MAX_RANK, MAX_TENSORS } from './limits.js';
+import { DEFAULT_JSON_LIMITS, scanJson, type JsonLimits } from './json-limits.js';
+import { MAX_PARAMETERS, MAX_RANK } from './limits.js';
 import type { DataType, InferRequest, ParamValue, RequestedOutput, WireTensor } from '../core/types.js';
 
 const DATATYPE_LIST = 'BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, FP32, FP64, BYTES';
@@ -15,6 +16,16 @@ const DATATYPE_LIST = 'BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, 
 type JsonObject = Record<string, unknown>;
 
 const utf8 = new TextDecoder('utf-8');
+
+/**
+ * A KServe JSON body (or binary-extension header) as a value: scanned against `limits` first
+ * when larger than limits.scanAboveBytes (json-limits.ts), then parsed. Throws IG_BAD_REQUEST
+ * (a limit) or IG_BAD_JSON (syntax).
+ */
+export function parseJsonBody(body: Uint8Array | string, limits: JsonLimits, what: string): unknown {
+  if (body.length > limits.scanAboveBytes) scanJson(typeof body === 'string' ? new TextEncoder().encode(body) : body, limits, what);
+  return parseJson(bodyText(body), what);
+}
 
 /** Parses JSON text; syntax errors become IG_BAD_JSON with the parser's message. */
 export function parseJson(text: string, what: string): unknown {
@@ -113,7 +124,7 @@ function optionalObject(o: JsonObject, key: string, what: string): JsonObject | 
   return v;
 }
 
-function parseInput(v: unknown, i: number, seen: Set<string>, binary: { bytes: Uint8Array; offset: number } | null): WireTensor {
+function parseInput(v: unknown, i: number, seen: Set<string>, binary: { bytes: Uint8Array; offset: number } | null, limits: JsonLimits): WireTensor {
   if (!isJsonObject(v)) throw err('IG_BAD_REQUEST', `inputs[${i}] must be an object`);
   const name = tensorName(v['name'], 'input', i, seen);
   const what = `input "${name}"`;
@@ -126,7 +137,12 @@ function parseInput(v: unknown, i: number, seen: Set<string>, binary: { bytes: U
   const size = binaryDataSize(params, what);
   if (size === undefined) {
     if (!has(v, 'data')) throw err('IG_BAD_TENSOR', `${what}: "data" is missing`);
-    return { name, datatype, shape, data: jsonDataToBytes(v['data'], datatype, shape, what) };
+    // Before the tensor's buffer is allocated: its size follows from the shape.
+    const count = shapeElementCount(shape, what);
+    if (count > limits.maxElements) {
+      throw err('IG_BAD_TENSOR', `${what}: shape [${shape.join(',')}] has ${count} elements; JSON data is limited to ${limits.maxElements} (--max-json-elements)`);
+    }
+    return { name, datatype, shape, data: jsonDataToBytes(v['data'], datatype, shape, what, false, limits.maxStringBytes) };
   }
   if (binary === null) {
     throw err('IG_BAD_REQUEST',
@@ -144,10 +160,10 @@ function parseInput(v: unknown, i: number, seen: Set<string>, binary: { bytes: U
   return { name, datatype, shape, data };
 }
 
-function parseOutputs(v: unknown): RequestedOutput[] {
+function parseOutputs(v: unknown, maxOutputs: number): RequestedOutput[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) throw err('IG_BAD_REQUEST', '"outputs" must be an array');
-  if (v.length > MAX_TENSORS) throw err('IG_BAD_REQUEST', `"outputs" has ${v.length} entries (limit ${MAX_TENSORS})`);
+  if (v.length > maxOutputs) throw err('IG_BAD_REQUEST', `"outputs" has ${v.length} entries (limit ${maxOutputs}, --max-inputs)`);
   const seen = new Set<string>();
   return v.map((o: unknown, i): RequestedOutput => {
     if (!isJsonObject(o)) throw err('IG_BAD_REQUEST', `outputs[${i}] must be an object`);
@@ -169,7 +185,8 @@ function parseOutputs(v: unknown): RequestedOutput[] {
  * the URL; a model_name in the body is ignored, as Triton does). `binary` is the binary
  * section after the JSON header (binary extension), or null for a plain JSON request.
  */
-export function parseKserveRequest(obj: unknown, modelName: string, modelVersion: string, binary: Uint8Array | null): InferRequest {
+export function parseKserveRequest(obj: unknown, modelName: string, modelVersion: string, binary: Uint8Array | null,
+  limits: JsonLimits = DEFAULT_JSON_LIMITS): InferRequest {
   if (!isJsonObject(obj)) throw err('IG_BAD_JSON', 'request body must be a JSON object');
   const id = obj['id'] ?? '';
   if (typeof id !== 'string') throw err('IG_BAD_REQUEST', `"id" must be a string (got ${JSON.stringify(id)})`);
@@ -181,14 +198,14 @@ export function parseKserveRequest(obj: unknown, modelName: string, modelVersion
   }
   const rawInputs = obj['inputs'];
   if (!Array.isArray(rawInputs)) throw err('IG_BAD_REQUEST', '"inputs" must be an array');
-  if (rawInputs.length > MAX_TENSORS) throw err('IG_BAD_REQUEST', `"inputs" has ${rawInputs.length} entries (limit ${MAX_TENSORS})`);
+  if (rawInputs.length > limits.maxInputs) throw err('IG_BAD_REQUEST', `"inputs" has ${rawInputs.length} entries (limit ${limits.maxInputs}, --max-inputs)`);
   const seen = new Set<string>();
   const section = binary === null ? null : { bytes: binary, offset: 0 };
-  const inputs = rawInputs.map((v: unknown, i) => parseInput(v, i, seen, section));
+  const inputs = rawInputs.map((v: unknown, i) => parseInput(v, i, seen, section, limits));
   if (section !== null && section.offset !== section.bytes.byteLength) {
     throw err('IG_BAD_REQUEST',
       `${section.bytes.byteLength - section.offset} bytes of binary data follow the last binary input ` +
       `(binary_data_size values add up to ${section.offset}, the body carries ${section.bytes.byteLength})`);
   }
-  return { modelName, modelVersion, id, timeoutUs, priority, parameters, inputs, outputs: parseOutputs(obj['outputs']) };
+  return { modelName, modelVersion, id, timeoutUs, priority, parameters, inputs, outputs: parseOutputs(obj['outputs'], limits.maxInputs) };
 }

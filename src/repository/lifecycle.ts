@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { err } from '../core/errors.js';
 import type { RepositoryEntry } from '../core/service.js';
-import { SabPool } from '../batching/index.js';
+import { SabPool, type SabPoolStats } from '../batching/index.js';
 import type { ExecutionPolicy } from '../pool/execution-policy.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { Logger } from '../observability/log.js';
@@ -82,6 +82,11 @@ export class ModelRepository {
     this.log = opts.log ?? NO_LOG;
     this.#limiter = new LoadLimiter(opts.loadThreads ?? Math.max(2, availableParallelism()));
     this.metrics = opts.metrics ?? createGatewayMetrics();
+  }
+
+  /** The shared input buffers of batches: checkedOut is 0 whenever no batch is in flight. */
+  batchBufferStats(): SabPoolStats {
+    return this.#sabPool.stats();
   }
 
   /** Scans the repository and loads every model. Failures are logged and summarised, never

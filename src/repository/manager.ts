@@ -28,6 +28,8 @@ export class ModelManager extends ModelRepository implements InferenceService {
   constructor(opts: ManagerOptions) {
     super(opts);
     this.metrics.inFlightBatches.collect({}, () => opts.pool.inFlight);
+    this.metrics.batchBuffers.collect({}, () => this.batchBufferStats().checkedOut);
+    this.metrics.workerExits.collect({}, () => opts.pool.pool.workerExits);
     this.metrics.idleSpinSeconds.collect({}, () => opts.pool.idleSpinStats().spinSeconds);
     this.metrics.idleSpinThreads.collect({}, () => opts.pool.idleSpinStats().threads);
     this.repository = opts.modelControlMode === 'explicit'

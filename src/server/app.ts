@@ -6,7 +6,11 @@ import { performance } from 'node:perf_hooks';
 import { err, type InferError } from '../core/errors.js';
 import { HttpExchange } from './http-exchange.js';
 import { readBody } from './body.js';
-import { decodeRequest, detectFormat, encodeError, encodeResponse, type WireFormat } from './formats.js';
+import { decodeRequest, detectFormat, encodeError, encodeResponse, type JsonDecoding, type WireFormat } from './formats.js';
+import { DecodeThread } from './decode-thread.js';
+import { Reclaimer } from './reclaim.js';
+import { DEFAULT_JSON_LIMITS, type JsonLimits } from '../protocol/kserve-json.js';
+import { DEFAULT_FLAT_LIMITS } from '../protocol/flatbuffers-codec.js';
 import type { ErrorAnswer, InferenceService } from '../core/service.js';
 import { attachStream, type StreamOptions } from './websocket.js';
 import { assertNativeUws } from './uws-native.js';
@@ -29,6 +33,9 @@ export interface ServerOptions {
   healthPort?: number;
   /** Hears every error answer, HTTP and stream (the gateway logs them); never a success. */
   onError?: (a: ErrorAnswer) => void;
+  /** Limits on KServe JSON, and the size above which it is decoded off the HTTP thread
+   *  (scanAboveBytes: --json-offload-bytes). Default: the settings rows' defaults. */
+  json?: Partial<JsonLimits>;
 }
 
 export interface RunningServer {
@@ -90,6 +97,13 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
     error: e, transport: 'http', method: ex.method.toUpperCase(), url: ex.url, model: ex.model,
     requestId: ex.requestId !== '' ? ex.requestId : ex.headers.get('x-request-id') ?? '',
   }));
+  const jsonLimits: JsonLimits = { ...DEFAULT_JSON_LIMITS, ...opts.json };
+  const json: JsonDecoding = {
+    limits: jsonLimits,
+    flatLimits: { ...DEFAULT_FLAT_LIMITS, maxTensors: jsonLimits.maxInputs, maxRequestedOutputs: jsonLimits.maxInputs },
+    thread: new DecodeThread(),
+  };
+  const reclaimer = new Reclaimer();
 
   // Every route is declared here first, then registered with uWS with one catch-all per pattern
   // for the other methods: a known route with the wrong method is a 405 with Allow, an unknown
@@ -130,7 +144,9 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         service.checkModel(model, version);
         const body = await readBody(ex, opts.maxBodyBytes);
         const readMs = performance.now();
-        const request = decodeRequest(ex, format, body, model, version);
+        const decoded = decodeRequest(ex, format, body, model, version, json);
+        // Large JSON comes back from the decode thread; everything else is decoded already.
+        const request = decoded instanceof Promise ? await decoded : decoded;
         const decodedMs = performance.now();
         service.observeWire('read', format, (readMs - ex.arrivalMs) * 1000);
         service.observeWire('decode', format, (decodedMs - readMs) * 1000);
@@ -151,6 +167,8 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         const pe = redact.error(e);
         ex.finishError(pe, encodeError(format, pe, id, model));
       }
+      // The client left mid-body or mid-compute: its buffers are garbage (reclaim.ts).
+      if (ex.aborted) reclaimer.noteAbandoned(ex.contentLength ?? 0);
     })();
   };
   simple('/v2/models/:model/infer', 'post', (ex, req) => infer(ex, param(req, 0), ''));
@@ -254,6 +272,8 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         closeAll() {
           stopListening();
           stream.closeAll();
+          void json.thread.close();
+          reclaimer.close();
           (app as unknown as { close?: () => void }).close?.();
         },
       });

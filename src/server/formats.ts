@@ -3,10 +3,11 @@
 // caller never has to parse JSON.
 import { err, toInferError } from '../core/errors.js';
 import type { InferRequest, InferResponse } from '../core/types.js';
-import { decodeFlatRequest, encodeFlatError, encodeFlatResponse } from '../protocol/flatbuffers-codec.js';
-import { decodeJsonRequest, encodeJsonResponse } from '../protocol/kserve-json.js';
+import { decodeFlatRequest, encodeFlatError, encodeFlatResponse, type FlatDecodeLimits } from '../protocol/flatbuffers-codec.js';
+import { decodeJsonRequest, encodeJsonResponse, type JsonLimits } from '../protocol/kserve-json.js';
 import { decodeBinaryRequest, encodeBinaryResponse } from '../protocol/binary-ext.js';
 import type { HttpExchange } from './http-exchange.js';
+import type { DecodeThread } from './decode-thread.js';
 
 export type WireFormat = 'json' | 'binary' | 'flatbuffers';
 
@@ -34,10 +35,20 @@ function startsAsJsonObject(body: Uint8Array): boolean {
   return false;
 }
 
-export function decodeRequest(ex: HttpExchange, format: WireFormat, body: Uint8Array, model: string, version: string): InferRequest {
+/** How JSON is bounded and where large JSON goes (decode-thread.ts). JSON larger than
+ *  limits.scanAboveBytes is decoded on `thread`; the rest on the calling thread. */
+export interface JsonDecoding {
+  limits: JsonLimits;
+  flatLimits: FlatDecodeLimits;
+  thread: DecodeThread;
+}
+
+/** An InferRequest now (small bodies, FlatBuffers), or a promise of one (large JSON). */
+export function decodeRequest(ex: HttpExchange, format: WireFormat, body: Uint8Array, model: string, version: string,
+  json: JsonDecoding): InferRequest | Promise<InferRequest> {
   switch (format) {
     case 'flatbuffers': {
-      const req = decodeFlatRequest(body);
+      const req = decodeFlatRequest(body, json.flatLimits);
       if (req.modelName !== '' && req.modelName !== model) {
         throw err('IG_BAD_REQUEST', `request names model "${req.modelName}" but was sent to /v2/models/${model}`);
       }
@@ -51,7 +62,11 @@ export function decodeRequest(ex: HttpExchange, format: WireFormat, body: Uint8A
     case 'binary': {
       const raw = ex.headers.get('inference-header-content-length') ?? '';
       if (!/^\d+$/.test(raw)) throw err('IG_BAD_REQUEST', `Inference-Header-Content-Length must be a non-negative integer (got "${raw}")`);
-      return decodeBinaryRequest(body, Number(raw), model, version);
+      const headerLength = Number(raw);
+      if (headerLength > json.limits.scanAboveBytes && headerLength <= body.byteLength) {
+        return json.thread.decode('binary', body, headerLength, model, version, json.limits);
+      }
+      return decodeBinaryRequest(body, headerLength, model, version, json.limits);
     }
     case 'json':
       if (!JSON_TYPES.has(ex.contentType) && !startsAsJsonObject(body)) {
@@ -59,7 +74,8 @@ export function decodeRequest(ex: HttpExchange, format: WireFormat, body: Uint8A
           `unsupported Content-Type "${ex.contentType}" and the body is not JSON: use application/json (KServe v2), ` +
           `${FLATBUFFERS_CONTENT_TYPE}, or the binary extension with Inference-Header-Content-Length`);
       }
-      return decodeJsonRequest(body, model, version);
+      if (body.byteLength > json.limits.scanAboveBytes) return json.thread.decode('json', body, 0, model, version, json.limits);
+      return decodeJsonRequest(body, model, version, json.limits);
   }
 }
 

@@ -40,6 +40,7 @@ test('defaults', () => {
   assert.deepEqual({ ...cfg, sources: undefined }, {
     modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, healthPort: undefined, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 64, inlineMaxComputeUs: 200,
     quietSpinUs: 500, idleSpinThreads: 1, idleSpinWindowUs: 2000, maxBodyBytes: 64 * 1024 * 1024,
+    json: { maxInputs: 256, maxElements: 16 * 1024 * 1024, maxStringBytes: 1024 * 1024, maxDepth: 32, scanAboveBytes: 64 * 1024 },
     modelControlMode: 'none', modelLoadThreads: undefined, exitOnError: true, exitTimeoutS: 30, adminToken: undefined, strictReadiness: false,
     defaultMaxBatchSize: SERVER_SETTINGS.defaultMaxBatchSize.default, disableAutoCompleteConfig: false, logLevel: 'info', logFormat: 'auto', configFile: undefined,
     // 2 cores, 2 workers: one ORT thread each.
@@ -129,6 +130,11 @@ test('every option validates with one message shape', () => {
     [['--allow-spinning=maybe'], '--allow-spinning must be true or false (got "maybe")'],
     [['--model-override', 'ranker'], '--model-override must be MODEL.KEY=VALUE (e.g. ranker.max_queue_delay_microseconds=200) (got "ranker")'],
     [['--config', ''], '--config must be a non-empty string (got "")'],
+    [['--max-inputs', '0'], '--max-inputs must be an integer in 1..65536 (got "0")'],
+    [['--max-json-elements', '-1'], '--max-json-elements must be an integer in 1..1073741824 (got "-1")'],
+    [['--max-json-string-bytes', '2GiB'], '--max-json-string-bytes must be a byte count in 1..1073741824 (suffixes KiB, MiB, GiB) (got "2GiB")'],
+    [['--max-json-depth', '3'], '--max-json-depth must be an integer in 4..1024 (got "3")'],
+    [['--json-offload-bytes', 'lots'], '--json-offload-bytes must be a byte count in 0..1073741824 (suffixes KiB, MiB, GiB) (got "lots")'],
   ];
   for (const [args, message] of cases) fails(() => resolve([...REPO, ...args]), message);
   // Every option of the table is exercised above (config needs a file, model-repository is in REPO).
@@ -155,6 +161,8 @@ test('values: forms accepted', () => {
   assert.equal(cfg.host, '::');
   assert.deepEqual(cfg.modelDefaults, { dynamic_batching: { shed_status: 429 }, runtime: { allow_spinning: true, intra_op_threads: 1 } });
   assert.equal(resolve([...REPO, '--max-body-bytes', '2gib']).maxBodyBytes, 2 * 1024 ** 3);
+  assert.deepEqual(resolve([...REPO, '--max-json-depth', '8', '--json-offload-bytes', '1MiB'], { INFERGATE_MAX_INPUTS: '4' }).json,
+    { maxInputs: 4, maxElements: 16 * 1024 * 1024, maxStringBytes: 1024 * 1024, maxDepth: 8, scanAboveBytes: 1024 * 1024 });
   assert.equal(resolve([...REPO, '--no-allow-spinning']).modelDefaults.runtime?.allow_spinning, false);
   assert.equal(resolve([...REPO, '--allow-spinning=false']).modelDefaults.runtime?.allow_spinning, false);
   assert.equal(resolve([...REPO, '--port', '1', '--port', '2']).port, 2, 'a repeated flag: the last wins');

@@ -6,6 +6,7 @@ import type { ExecutionOptions } from '../../src/pool/execution-policy.js';
 import type { ScanOptions } from '../../src/repository/scan.js';
 import type { Logger } from '../../src/observability/log.js';
 import type { Tracing } from '../../src/observability/tracing.js';
+import type { JsonLimits } from '../../src/protocol/kserve-json.js';
 
 export interface TestGateway extends Gateway {
   logs: string[];
@@ -22,15 +23,16 @@ export async function startTestGateway(repo: string, opts: {
   /** The process logger to use instead of collecting plain lines in `logs`. */
   log?: Logger;
   tracing?: Tracing;
+  json?: Partial<JsonLimits>; faults?: ExecutionOptions['faults'];
 } = {}): Promise<TestGateway> {
   const logs: string[] = [];
   const push = (l: string): void => void logs.push(l);
   const gw = await createGateway({
     modelRepository: repo,
     modelControlMode: opts.modelControlMode ?? 'none',
-    pool: { workers: opts.workers ?? 1, inline: opts.inline, idleSpin: opts.idleSpin },
+    pool: { workers: opts.workers ?? 1, inline: opts.inline, idleSpin: opts.idleSpin, ...(opts.faults ? { faults: opts.faults } : {}) },
     server: { host: '127.0.0.1', port: 0, maxBodyBytes: opts.maxBodyBytes ?? 64 << 20, adminToken: opts.adminToken ?? TEST_ADMIN_TOKEN,
-      ...(opts.healthPort !== undefined ? { healthPort: opts.healthPort } : {}) },
+      ...(opts.healthPort !== undefined ? { healthPort: opts.healthPort } : {}), ...(opts.json ? { json: opts.json } : {}) },
     log: opts.log ?? { debug: push, info: push, warn: (l) => push(`warn: ${l}`), error: (l) => push(`error: ${l}`) },
     exitOnError: opts.exitOnError ?? false,
     ...(opts.tracing ? { tracing: opts.tracing } : {}),

@@ -10,52 +10,9 @@ import { checkTensorBytes } from '../../src/core/datatypes.js';
 import { InferError } from '../../src/core/errors.js';
 import type { WireTensor } from '../../src/core/types.js';
 import { randomRequest, randomResponse, randomTensor, Rng } from './helpers.js';
+import { mutateBytes } from '../../bench/hostile/mutate.js';
 
-const EDGE_U32 = [0, 1, 3, 4, 0x7fff, 0xffff, 0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff];
-
-function mutate(rng: Rng, seed: Uint8Array): Uint8Array {
-  const kind = rng.int(7);
-  let b = seed.slice();
-  const dv = (): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
-  switch (kind) {
-    case 0: // flip a few bytes
-      for (let i = 0, n = 1 + rng.int(8); i < n; i++) b[rng.int(b.length)] = rng.u32() & 0xff;
-      break;
-    case 1: { // overwrite an aligned 32-bit word (offsets, lengths, vtable entries) with an edge value
-      const p = rng.int(b.length >>> 2) << 2;
-      if (p + 4 <= b.length) dv().setUint32(p, rng.int(2) ? EDGE_U32[rng.int(EDGE_U32.length)]! : rng.u32() % (b.length + 64), true);
-      break;
-    }
-    case 2: { // overwrite a 16-bit word (vtable sizes and field offsets)
-      const p = rng.int(b.length >>> 1) << 1;
-      if (p + 2 <= b.length) dv().setUint16(p, rng.int(2) ? 0xffff : rng.u32() & 0xff, true);
-      break;
-    }
-    case 6: { // nudge a 32-bit word a little: lengths and offsets just past the end
-      const p = rng.int(b.length >>> 2) << 2;
-      if (p + 4 <= b.length) dv().setUint32(p, (dv().getUint32(p, true) + rng.int(129) - 64) >>> 0, true);
-      break;
-    }
-    case 3: // truncate
-      b = b.slice(0, rng.int(b.length));
-      break;
-    case 4: { // append garbage
-      const tail = rng.bytes(rng.int(64));
-      const out = new Uint8Array(b.length + tail.length);
-      out.set(b);
-      out.set(tail, b.length);
-      b = out;
-      break;
-    }
-    default: { // copy a random region over another
-      const len = rng.int(32);
-      const from = rng.int(b.length);
-      const to = rng.int(b.length);
-      b.copyWithin(to, from, from + len);
-    }
-  }
-  return b;
-}
+const mutate = mutateBytes;
 
 /** Runs a decoder; `fn` returns the decoded tensors. */
 function checkOutcome(fn: () => WireTensor[], body: Uint8Array, label: string): 'ok' | 'error' {

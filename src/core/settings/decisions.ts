@@ -15,6 +15,7 @@ export const DECISIONS: Readonly<Record<string, { slug: string; title: string }>
   '012': { slug: 'concurrency-limit-off-by-default', title: 'The concurrency limit is off by default; adaptive is opt-in' },
   '013': { slug: 'default-max-batch-size', title: 'Auto-complete: the default max_batch_size' },
   '014': { slug: 'metric-buckets', title: 'Histogram buckets that resolve the stages they time' },
+  '015': { slug: 'bounded-json', title: 'Bounded JSON: limits before allocation, big bodies off the HTTP thread' },
 });
 
 /** "docs/decisions/001-inline-small-batches.md" */
