@@ -1,6 +1,7 @@
 // Seeded fixtures for the protocol tests: random tensors of every datatype, requests and
 // responses, and deep comparison of the protocol-neutral types.
 import assert from 'node:assert/strict';
+import { Rng as MutateRng } from '../../bench/hostile/mutate.js';
 import { packBytes } from '../../src/core/datatypes.js';
 import { InferError, type ErrorCode } from '../../src/core/errors.js';
 import type { DataType, InferRequest, InferResponse, WireTensor } from '../../src/core/types.js';
@@ -10,30 +11,11 @@ export const ALL_DATATYPES: readonly DataType[] = [
   'FP16', 'FP32', 'FP64', 'BYTES',
 ];
 
-/** mulberry32: fixtures must be identical on every run and machine. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  u32(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  /** Uniform integer in [0, n). */
-  int(n: number): number {
-    return Math.floor((this.u32() / 4294967296) * n);
-  }
+/** mulberry32 (the campaign's generator, bench/hostile/mutate.ts): fixtures must be identical on
+ *  every run and machine. */
+export class Rng extends MutateRng {
   float(): number {
     return this.u32() / 4294967296;
-  }
-  bytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.u32() & 0xff;
-    return out;
   }
 }
 
