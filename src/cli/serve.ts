@@ -67,6 +67,9 @@ export async function serve(cfg: ServeConfig): Promise<number> {
   for (const w of cfg.warnings) log.warn(w);
   const missing = missingNodeFlags();
   if (missing.length > 0) log.warn(`node was started without ${missing.join(' ')}: expect more GC pauses in the latency tail (npm start passes it; see docs/decisions/006)`);
+  if (process.platform === 'linux' && process.env['MALLOC_MMAP_THRESHOLD_'] === undefined) {
+    log.warn('MALLOC_MMAP_THRESHOLD_ is not set: memory freed after aborted or huge requests stays in glibc\'s heap (npm start and the Dockerfiles set 131072; README "Memory after abort storms")');
+  }
   log.info(`loading models from ${cfg.modelRepository} with ${cfg.workers} worker(s)`);
   log.info(cfg.idleSpinThreads > 0
     ? `idle spinners: ${cfg.idleSpinThreads} thread(s), ${cfg.idleSpinWindowUs} us after each request while requests come one at a time (--idle-spin-threads 0 turns them off)`

@@ -236,7 +236,7 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
   }
 
   let health: HealthListener | undefined;
-  const stream = attachStream(app, service, { maxPayloadBytes: opts.maxBodyBytes, ...opts.stream, ...(report ? { onError: report } : {}) }, { gate, redact });
+  const stream = attachStream(app, service, { maxPayloadBytes: opts.maxBodyBytes, flatLimits: json.flatLimits, ...opts.stream, ...(report ? { onError: report } : {}) }, { gate, redact });
 
   app.any('/*', (res, req) => exchange(res, req, (ex) => fail(ex, err('IG_NOT_FOUND', `no route for ${ex.method.toUpperCase()} ${ex.url}`))));
 

@@ -7,7 +7,7 @@
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
 import { err, toInferError, type InferError } from '../core/errors.js';
-import { decodeFlatRequest, encodeFlatError, encodeFlatResponse } from '../protocol/flatbuffers-codec.js';
+import { decodeFlatRequest, encodeFlatError, encodeFlatResponse, type FlatDecodeLimits } from '../protocol/flatbuffers-codec.js';
 import type { ErrorAnswer, InferenceService } from '../core/service.js';
 import type { DrainGate } from './drain.js';
 import type { Redactor } from './public-error.js';
@@ -20,6 +20,8 @@ export interface StreamOptions {
   idleTimeoutS: number;
   /** Hears every error answer sent on a stream (for the log). */
   onError?: (a: ErrorAnswer) => void;
+  /** FlatBuffers decode limits: the same --max-inputs as HTTP (app.ts passes them). */
+  flatLimits?: FlatDecodeLimits;
 }
 
 const DEFAULTS: StreamOptions = {
@@ -110,7 +112,7 @@ export function attachStream(app: TemplatedApp, service: InferenceService, parti
       let id = '';
       let model = '';
       try {
-        const request = decodeFlatRequest(body);
+        const request = decodeFlatRequest(body, opts.flatLimits);
         service.observeWire('decode', 'ws', (performance.now() - arrivalMs) * 1000);
         id = request.id;
         model = request.modelName;

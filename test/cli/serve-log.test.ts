@@ -77,6 +77,9 @@ test('serve logs JSON lines: configuration, loads with timings, drain', { timeou
     assert.ok(lines.some((l) => l['model'] === 'ranker' && typeof l['loadMs'] === 'number'), 'a load line with its timing');
     assert.ok(lines.some((l) => l['level'] === 'error' && l['model'] === 'broken'), 'the broken model is logged at error');
     assert.ok(lines.some((l) => typeof l['drainMs'] === 'number'), 'the drain is logged with its duration');
+    // Warned exactly when the allocator setting the README asks for is missing (this test's own env).
+    const mallocWarned = lines.some((l) => l['level'] === 'warn' && /MALLOC_MMAP_THRESHOLD_ is not set/.test(String(l['msg'])));
+    assert.equal(mallocWarned, process.env['MALLOC_MMAP_THRESHOLD_'] === undefined);
     assert.ok(!lines.some((l) => /infer/.test(String(l['url'] ?? '')) && l['status'] === 200), 'no line per successful request');
   } finally {
     rmSync(repo, { recursive: true, force: true });
