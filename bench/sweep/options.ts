@@ -16,7 +16,10 @@ export function sweepAxes(cpuCount: number = availableParallelism()): Axis[] {
   return [
     // One worker against the default (one per core).
     { field: 'workers', setting: SERVER_SETTINGS.workers, values: unique([1, Math.max(1, cpuCount)]) },
-    { field: 'intraOpThreads', setting: RUNTIME_SETTINGS.intraOpThreads, values: [RUNTIME_SETTINGS.intraOpThreads.default] },
+    // Whether a second worker or a second ORT thread adds compute depends on the machine
+    // (docs/decisions/007): one worker of N threads against N workers of one thread each; the
+    // grid leaves out the points that oversubscribe the cores (--cores).
+    { field: 'intraOpThreads', setting: RUNTIME_SETTINGS.intraOpThreads, values: unique([RUNTIME_SETTINGS.intraOpThreads.default, Math.max(1, cpuCount)]) },
     // The built-in default (0, no batching) is not a point worth a sweep: batching sizes instead.
     { field: 'maxBatchSizes', setting: BATCHING_SETTINGS.maxBatchSize, values: [64, 256, 1024] },
     // No wait, the default, and twice the default.
@@ -45,6 +48,7 @@ Options (lists are comma-separated; the grid's flags are infergate serve's):
   --rate N                 open loop at N req/s instead of closed loop
   --p99-budget-us US       latency budget (default 2000)
 ${axes.join('\n')}
+  --cores N                leave out points whose workers x threads exceed N (default: the CPUs, ${availableParallelism()})
   --duration-s S           seconds measured per point (default 3)
   --warmup-s S             warm-up seconds per point (default 1)
   --out DIR                default bench/results/sweep
@@ -78,7 +82,7 @@ export function parseSweepArgs(argv: string[]): SweepOptions | undefined {
   const o = {
     repo: resolve('models'), model: 'ranker', workload: 'k1', protocol: 'flatbuffers', concurrency: 64, rate: 0,
     p99BudgetUs: 2000, workers: [] as number[], intraOpThreads: [] as number[], maxBatchSizes: [] as number[], maxQueueDelaysUs: [] as number[],
-    durationS: 3, warmupS: 1, outDir: resolve('bench/results/sweep'),
+    durationS: 3, warmupS: 1, outDir: resolve('bench/results/sweep'), cores: availableParallelism() as number | undefined,
   };
   for (const a of axes) o[a.field] = a.values;
   for (let i = 0; i < argv.length; i++) {
@@ -99,6 +103,7 @@ export function parseSweepArgs(argv: string[]): SweepOptions | undefined {
       case '--concurrency': o.concurrency = num(v, flag, 1); break;
       case '--rate': o.rate = num(v, flag, 0); break;
       case '--p99-budget-us': o.p99BudgetUs = num(v, flag, 1); break;
+      case '--cores': o.cores = num(v, flag, 1); break;
       case '--duration-s': o.durationS = num(v, flag, 1); break;
       case '--warmup-s': o.warmupS = num(v, flag, 0); break;
       case '--out': o.outDir = resolve(v); break;

@@ -26,6 +26,9 @@ export interface SweepOptions {
   intraOpThreads: number[];
   maxBatchSizes: number[];
   maxQueueDelaysUs: number[];
+  /** Points whose workers x threads exceed this many cores are left out (oversubscribed);
+   *  undefined keeps every point. */
+  cores?: number;
   durationS: number;
   warmupS: number;
   outDir: string;
@@ -57,7 +60,7 @@ const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export function gridOf(o: SweepOptions): Omit<SweepPoint, 'requestsPerS' | 'rowsPerS' | 'p50Us' | 'p99Us' | 'errors' | 'meanBatchRows' | 'feasible'>[] {
   const out = [];
   for (const workers of o.workers) for (const intraOpThreads of o.intraOpThreads)
-    for (const maxBatchSize of o.maxBatchSizes) for (const maxQueueDelayUs of o.maxQueueDelaysUs)
+    if (o.cores === undefined || workers * intraOpThreads <= o.cores) for (const maxBatchSize of o.maxBatchSizes) for (const maxQueueDelayUs of o.maxQueueDelaysUs)
       out.push({ workers, intraOpThreads, maxBatchSize, maxQueueDelayUs });
   return out;
 }

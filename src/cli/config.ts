@@ -14,7 +14,7 @@
 // src/repository/config.ts for the layers).
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { cpuQuotaCores } from './cpu-quota.js';
+import { cpuQuotaCores, usableCores } from './cpu-quota.js';
 import { type ModelConfigJson, ConfigError, configPatch, mergeConfigLayers, validateConfigLayer } from '../repository/config.js';
 import { LIMIT_SETTINGS as L, SERVER_SETTINGS as S } from '../core/settings/index.js';
 import { type OptionSpec, SERVE_OPTIONS, ENCODE_OPTIONS, DECODE_OPTIONS } from './options.js';
@@ -39,6 +39,9 @@ export interface ServeConfig {
   /** Health endpoints over Node's HTTP parser (HTTP/1.0 too); undefined = off. */
   healthPort: number | undefined;
   workers: number;
+  /** What the worker and thread defaults were derived from (docs/decisions/007): the CPUs this
+   *  process may run on, its CFS quota in cores (undefined: none) and the cores used. */
+  cpuProbe: { cpus: number; quotaCores: number | undefined; cores: number };
   /** Poll-instead-of-sleep window of the thread hop (src/pool/spin.ts). */
   spinUs: number;
   spinInFlight: boolean;
@@ -135,17 +138,19 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
   }
   // Already checked option by option; this re-check guards the two tables against drifting apart.
   modelDefaults = validateConfigLayer(modelDefaults, 'server defaults');
-  const workers = (values.workers as number | undefined) ?? Math.max(1, cpuCount);
+  const quota = deps.cpuQuotaCores !== undefined ? deps.cpuQuotaCores ?? undefined : cpuQuotaCores();
+  const cores = usableCores(cpuCount, quota);
+  const workers = (values.workers as number | undefined) ?? cores;
   const threads = values.intraOpThreads as number | undefined;
   if (threads === undefined) {
     // Use every core: the batch is the unit of parallelism, so a worker's ORT threads split it
     // (see docs/decisions/007).
-    modelDefaults = mergeConfigLayers(modelDefaults, configPatch(['runtime', 'intra_op_threads'], Math.max(1, Math.floor(cpuCount / workers))));
+    modelDefaults = mergeConfigLayers(modelDefaults, configPatch(['runtime', 'intra_op_threads'], Math.max(1, Math.floor(cores / workers))));
   }
-  if (threads !== undefined && workers * Math.max(1, threads) > cpuCount) {
-    warnings.push(`${workers} workers x ${threads} intra-op threads exceed the ${cpuCount} CPU cores: expect contention`);
+  const coresText = quota === undefined ? `${cores} CPU cores` : `${cores} CPU cores (CPU quota ${quota})`;
+  if (threads !== undefined && workers * Math.max(1, threads) > cores) {
+    warnings.push(`${workers} workers x ${threads} intra-op threads exceed the ${coresText}: expect contention`);
   }
-  const quota = deps.cpuQuotaCores !== undefined ? deps.cpuQuotaCores ?? undefined : cpuQuotaCores();
   let idleSpinThreads = values.idleSpinThreads as number | undefined;
   if (idleSpinThreads === undefined) {
     idleSpinThreads = cpuCount >= 2 && quota === undefined ? S.idleSpinThreads.default : 0;
@@ -169,6 +174,7 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
     port: value('port'),
     healthPort: values.healthPort as number | undefined,
     workers,
+    cpuProbe: { cpus: cpuCount, quotaCores: quota, cores },
     spinUs: value('spinUs'),
     spinInFlight: value('spinInFlight'),
     inlineMaxRows: value('inlineMaxRows'),

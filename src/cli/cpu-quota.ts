@@ -38,6 +38,15 @@ function parseV1(quotaText: string, periodText: string | undefined): number | un
 }
 
 /**
+ * The cores this process may use (docs/decisions/007): the CPUs it may run on, capped by a CFS
+ * quota rounded down (a Kubernetes limit of 2 on a 64-core node is 2 cores, not 64; a limit of
+ * 1.5 is 1, the half core left to the HTTP thread), at least 1.
+ */
+export function usableCores(cpus: number, quotaCores: number | undefined): number {
+  return quotaCores === undefined ? Math.max(1, cpus) : Math.max(1, Math.min(cpus, Math.floor(quotaCores)));
+}
+
+/**
  * The tightest CPU quota on this process's cgroup or any ancestor, in cores (1.5 = 150 ms of
  * CPU per 100 ms), or undefined where there is none (or no cgroup information: not Linux).
  */

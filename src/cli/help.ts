@@ -3,6 +3,7 @@
 // are listed exactly as they are parsed.
 // Each text ends with a newline, ready for process.stdout.write.
 import { availableParallelism } from 'node:os';
+import { cpuQuotaCores, usableCores } from './cpu-quota.js';
 import { ALL_SETTINGS } from '../core/settings/index.js';
 import { OVERRIDABLE_KEYS } from '../repository/config.js';
 import { DECODE_OPTIONS, ENCODE_OPTIONS, type OptionSpec, SERVE_OPTIONS } from './config.js';
@@ -43,7 +44,7 @@ function formatFileOnly(): string {
     `  ${s.configKey!}\n${wrap(helpOf(s), '      ')}\n${wrap(`[default ${s.defaultText}]`, '      ')}`).join('\n');
 }
 
-export function serveHelp(cpuCount: number = availableParallelism()): string {
+export function serveHelp(cpuCount: number = usableCores(availableParallelism(), cpuQuotaCores())): string {
   const general = SERVE_OPTIONS.filter((s) => s.modelKey === undefined);
   const tunables = SERVE_OPTIONS.filter((s) => s.modelKey !== undefined);
   return [

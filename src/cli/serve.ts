@@ -70,7 +70,11 @@ export async function serve(cfg: ServeConfig): Promise<number> {
   if (process.platform === 'linux' && process.env['MALLOC_MMAP_THRESHOLD_'] === undefined) {
     log.warn('MALLOC_MMAP_THRESHOLD_ is not set: memory freed after aborted or huge requests stays in glibc\'s heap (npm start and the Dockerfiles set 131072; README "Memory after abort storms")');
   }
-  log.info(`loading models from ${cfg.modelRepository} with ${cfg.workers} worker(s)`);
+  const probe = cfg.cpuProbe;
+  const workersFrom = cfg.sources['workers'] === 'default'
+    ? `one per core: ${probe.cores} core(s) from ${probe.cpus} CPU(s)${probe.quotaCores === undefined ? ', no CPU quota' : ` and a CPU quota of ${probe.quotaCores}`}`
+    : `set by ${cfg.sources['workers']}`;
+  log.info(`loading models from ${cfg.modelRepository} with ${cfg.workers} worker(s) (${workersFrom})`, { cpuProbe: probe });
   log.info(cfg.idleSpinThreads > 0
     ? `idle spinners: ${cfg.idleSpinThreads} thread(s), ${cfg.idleSpinWindowUs} us after each request while requests come one at a time (--idle-spin-threads 0 turns them off)`
     : 'idle spinners: off');

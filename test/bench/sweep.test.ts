@@ -20,6 +20,12 @@ test('the grid is the product of the option lists', () => {
   assert.deepEqual(g[7], { workers: 2, intraOpThreads: 1, maxBatchSize: 1024, maxQueueDelayUs: 500 });
 });
 
+test('the grid leaves out points that oversubscribe the cores', () => {
+  const g = gridOf({ ...base, workers: [1, 2], intraOpThreads: [1, 2], maxBatchSizes: [64], maxQueueDelaysUs: [0], cores: 2 });
+  assert.deepEqual(g.map((p) => [p.workers, p.intraOpThreads]), [[1, 1], [1, 2], [2, 1]]);
+  assert.equal(gridOf({ ...base, workers: [1, 2], intraOpThreads: [1, 2], maxBatchSizes: [64], maxQueueDelaysUs: [0] }).length, 4);
+});
+
 test('recommend: most rows/s among feasible points; near-ties go to the lower p99', () => {
   const slowButFits = point({ rowsPerS: 10_000, p99Us: 900 });
   const fastButLate = point({ rowsPerS: 50_000, p99Us: 5000, feasible: false });
@@ -43,6 +49,8 @@ test('the grid\'s axes are settings rows: serve\'s flags, the rows\' ranges, the
     for (const v of a.values) assert.deepEqual(parseAxisList(String(v), a.setting), [v]);
   }
   assert.deepEqual(axes.find((a) => a.field === 'workers')!.values, [1, 4]);
+  // One worker of 4 threads is a point, as are 4 workers of one thread.
+  assert.deepEqual(axes.find((a) => a.field === 'intraOpThreads')!.values, [1, 4]);
   assert.ok(axes.find((a) => a.field === 'maxQueueDelaysUs')!.values.includes(BATCHING_SETTINGS.maxQueueDelayUs.default));
   assert.deepEqual(parseAxisList('1, 8,', SERVER_SETTINGS.workers), [1, 8]);
   assert.throws(() => parseAxisList('0,2', SERVER_SETTINGS.workers), /^RangeError: --workers must be a comma-separated list of integers in 1\.\.256 \(got "0,2"\)$/);

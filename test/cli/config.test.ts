@@ -38,7 +38,8 @@ function fails(fn: () => unknown, message: string): void {
 test('defaults', () => {
   const cfg = resolve(REPO);
   assert.deepEqual({ ...cfg, sources: undefined }, {
-    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, healthPort: undefined, workers: 2, spinUs: 0, spinInFlight: true, inlineMaxRows: 64, inlineMaxComputeUs: 200,
+    modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, healthPort: undefined, workers: 2,
+    cpuProbe: { cpus: 2, quotaCores: undefined, cores: 2 }, spinUs: 0, spinInFlight: true, inlineMaxRows: 64, inlineMaxComputeUs: 200,
     quietSpinUs: 500, idleSpinThreads: 1, idleSpinWindowUs: 2000, maxBodyBytes: 64 * 1024 * 1024,
     json: { maxInputs: 256, maxElements: 16 * 1024 * 1024, maxStringBytes: 1024 * 1024, maxDepth: 32, scanAboveBytes: 64 * 1024 },
     modelControlMode: 'none', modelLoadThreads: undefined, exitOnError: true, exitTimeoutS: 30, adminToken: undefined, strictReadiness: false,
@@ -53,6 +54,23 @@ test('defaults', () => {
   // One worker per core.
   assert.equal(resolve(REPO, {}, {}, 8).workers, 8);
   assert.equal(resolve(REPO, {}, {}, 1).workers, 1);
+});
+
+test('workers and ORT threads follow the CPU probe: the CPUs, capped by a CPU quota rounded down', () => {
+  const threadsOf = (c: ServeConfig): unknown => c.modelDefaults.runtime?.intra_op_threads;
+  // A Kubernetes limit of 2 on a 64-core node: 2 workers of one thread, not 64.
+  const pod = resolve(REPO, {}, {}, 64, 2);
+  assert.deepEqual([pod.workers, threadsOf(pod), pod.cpuProbe], [2, 1, { cpus: 64, quotaCores: 2, cores: 2 }]);
+  // 1.5 cores: one worker; the half core is left to the HTTP thread.
+  assert.deepEqual([resolve(REPO, {}, {}, 8, 1.5).workers, threadsOf(resolve(REPO, {}, {}, 8, 1.5))], [1, 1]);
+  // Below one core still one worker; a quota above the CPUs changes nothing.
+  assert.equal(resolve(REPO, {}, {}, 4, 0.25).workers, 1);
+  assert.equal(resolve(REPO, {}, {}, 4, 16).workers, 4);
+  // One worker asked on a 4-core quota: its ORT threads take the quota's cores.
+  assert.equal(threadsOf(resolve([...REPO, '--workers', '1'], {}, {}, 64, 4)), 4);
+  // The oversubscription warning counts the quota's cores.
+  assert.deepEqual(resolve([...REPO, '--workers', '2', '--intra-op-threads', '2'], {}, {}, 64, 2).warnings,
+    ['2 workers x 2 intra-op threads exceed the 2 CPU cores (CPU quota 2): expect contention']);
 });
 
 test('idle spinners: one by default; none on one core or under a CPU quota, where asking warns', () => {
@@ -328,7 +346,7 @@ test('--help lists every option with its environment variable and default', () =
     assert.ok(text.includes(`env ${s.env!}`), `${s.env!} missing from help`);
     assert.ok(text.includes(`default ${s.defaultText}`), `default of --${s.flag} missing from help`);
   }
-  assert.match(text, /default CPU cores = 4 here/);
+  assert.match(text, /default CPU cores \(capped by the CPU quota\) = 4 here/);
   assert.match(text, /default 500 \(built-in model default\)/);
   assert.match(text, /command-line flag > environment variable > config file \(--config\) > built-in default/);
   for (const k of OVERRIDABLE_KEYS) assert.ok(text.includes(k), `override key ${k} missing from help`);

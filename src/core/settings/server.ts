@@ -24,7 +24,7 @@ export const SERVER_SETTINGS = defineTable('server', {
     help: 'Also answer /v2/health/{live,ready} on this port over Node\'s HTTP parser, which speaks HTTP/1.0 (HAProxy option httpchk); the main port cannot.',
   },
   workers: {
-    flag: 'workers', kind: { type: 'int', min: 1, max: 256 }, default: undefined as number | undefined, defaultText: 'CPU cores', unit: 'threads', decision: '007',
+    flag: 'workers', kind: { type: 'int', min: 1, max: 256 }, default: undefined as number | undefined, defaultText: 'CPU cores (capped by the CPU quota)', unit: 'threads', decision: '007',
     help: 'Inference worker threads, each with its own ORT thread pool (see --intra-op-threads).',
   },
   spinUs: {
