@@ -111,11 +111,11 @@ function simulate(o: SimOptions) {
 
 // K=1, the HTTP thread the bottleneck: ~9,000 requests/s read, a batch of 256 rows costs the
 // model 0.3 ms, so the model could take every request.
-const K1 = { rows: 1, ratePerS: 20_000, connections: 256, fixedUs: 50, perRowUs: 1, durationS: 30 };
+const K1 = { rows: 1, ratePerS: 20_000, connections: 256, fixedUs: 50, perRowUs: 1, durationS: 15 };
 
 test('K=1, loop-bound, refusals cost loop time: a limit counted in batches admits (nearly) everything', () => {
   const r = simulate({ ...K1, batchRows: 1024, initialLimit: 2, minLimit: 1 });
-  assert.ok(r.read > 100_000, `the loop read ${r.read}`);
+  assert.ok(r.read > 50_000, `the loop read ${r.read}`);
   assert.ok(r.admittedShare >= 0.9, `admitted ${(100 * r.admittedShare).toFixed(1)}% of what was read; limit ${r.gate.limit}`);
 });
 
