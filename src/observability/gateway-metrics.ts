@@ -47,7 +47,7 @@ export function createGatewayMetrics() {
     batchCostPerRowUs: registry.gauge('infergate_batch_cost_per_row_us', 'Learned cost of a batch, per-row part (dispatch to finish), microseconds'),
     inFlightBatches: registry.gauge('infergate_inflight_batches', 'Batches running in workers'),
     // The concurrency gate (config.json concurrency_limit), per model version that has one.
-    concurrencyLimit: registry.gauge('infergate_concurrency_limit', 'Requests a model version admits at once (its current concurrency limit)'),
+    concurrencyLimit: registry.gauge('infergate_concurrency_limit', 'Work a model version admits at once, in batches of max_batch_size rows (its current concurrency limit)'),
     concurrencyInFlight: registry.gauge('infergate_concurrency_in_flight', 'Requests admitted by the concurrency gate and not yet answered'),
     concurrencyRefused: registry.counter('infergate_concurrency_refused_total', 'Requests refused at once by the concurrency limit (429 IG_CONCURRENCY_LIMIT)'),
     // Shadow traffic (config.json routing.shadow): labels model + the shadow's version, and for

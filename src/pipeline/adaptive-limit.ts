@@ -9,8 +9,9 @@
 //   next               = limit * g, plus sqrt(limit) headroom when g >= 1 (room to find more)
 //                        unless the limit went unused
 //   limit              = clamp((1 - smoothing) * limit + smoothing * next, minLimit, maxLimit)
-// and when fewer than limit / 2 requests were in flight during the window, g is capped at 1:
-// a limit that is not used has not been shown to be safe, so it must not grow.
+// and when less than limit / 2 was in flight during the window, g is capped at 1: a limit that
+// is not used has not been shown to be safe, so it must not grow. The unit of the limit and of
+// "in flight" is the caller's: the gate (concurrency-gate.ts) counts batches.
 //
 // Why a probe: n only ever falls between probes; without re-measuring, a model that became
 // slower for good (a new version, a busier host) would keep its limit at the minimum forever,
@@ -82,9 +83,10 @@ export class AdaptiveLimit {
     this.#limit = Math.min(o.maxLimit, Math.max(o.minLimit, o.initialLimit));
   }
 
-  /** Requests that may be admitted at once now. */
+  /** Work that may be admitted at once now, in the gate's unit (batches). Not a whole
+   *  number: the gate admits rows against limit x rows per batch, so 1.5 batches is a real setting. */
   get limit(): number {
-    return this.#probing ? this.options.minLimit : Math.floor(this.#limit);
+    return this.#probing ? this.options.minLimit : round2(this.#limit);
   }
 
   /** The no-load latency; Infinity before the first window. */
@@ -98,7 +100,7 @@ export class AdaptiveLimit {
 
   /**
    * One request finished successfully: `latencyUs` from its admission (at `admittedUs`) to its
-   * answer, at `nowUs`, with `inFlight` requests admitted at the time (itself included).
+   * answer, at `nowUs`, with `inFlight` admitted at the time (itself included; in the limit's unit).
    * Returns the window it closed, if it closed one.
    */
   onSample(nowUs: number, latencyUs: number, admittedUs: number, inFlight: number): LimitWindow | undefined {
@@ -139,9 +141,12 @@ export class AdaptiveLimit {
       this.#probeStartUs = nowUs;
     }
     // The limit the window decided (a probe that starts now pins the gate below it for a window).
-    return { latencyUs: s, noLoadUs: this.#noLoadUs, limit: Math.floor(this.#limit), probe: false };
+    return { latencyUs: s, noLoadUs: this.#noLoadUs, limit: round2(this.#limit), probe: false };
   }
 }
+
+/** Two decimals: a gauge that reads 1.53, not 1.5300000000000002. */
+const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** The q-quantile (nearest rank) of the values; sorts them in place. */
 export function percentile(values: number[], q: number): number {

@@ -73,6 +73,7 @@ export class ModelPipeline {
         nowUs: clock ? () => clock.nowUs() : () => performance.now() * 1000,
         retryAfterS: spec.batching.retryAfterS ?? 1,
         label: `model "${spec.name}" version ${spec.version}`,
+        batchRows: spec.maxBatchSize,
       });
     }
     const executor = deps.executor;
@@ -105,7 +106,7 @@ export class ModelPipeline {
     const executor = this.#deps.executor;
     const gate = this.gate;
     // Throws IG_CONCURRENCY_LIMIT at once when the limit is reached: nothing is queued.
-    const admittedUs = gate ? gate.acquire() : 0;
+    const admittedUs = gate ? gate.acquire(v.rows) : 0;
     executor.noteArrival();
     let result;
     let ok = false;
@@ -122,7 +123,7 @@ export class ModelPipeline {
       ok = true;
     } finally {
       executor.noteDone();
-      gate?.release(admittedUs, ok);
+      gate?.release(admittedUs, v.rows, ok);
     }
     onRan?.(result);
     this.#deps.metrics.queueDuration.observe(this.labels, result.queueUs);

@@ -23,7 +23,7 @@ const DEFAULT_CONFIG: ModelConfig = {
     graphOptimizationLevel: 'all', providerFallback: 'fail',
   },
   warmup: { batchSizes: [], samples: [] },
-  concurrencyLimit: { mode: 'off', initialLimit: 20, minLimit: 4, maxLimit: 1000, latencyTolerancePercent: 50 },
+  concurrencyLimit: { mode: 'off', initialLimit: 2, minLimit: 1, maxLimit: 100, latencyTolerancePercent: 50 },
 };
 
 /** Asserts that parsing `raw` as ranker/config.json throws ConfigError with exactly `message`. */
