@@ -47,7 +47,8 @@ export function traceIdWords(traceId: string): number {
 }
 
 const word = (): number => (Math.random() * 2 ** 32) >>> 0;
-const hex8 = (w: number): string => w.toString(16).padStart(8, '0');
+/** Spells the id as RandomIdGenerator does (a shared buffer, hex): cheaper than toString(16). */
+const ID_BYTES = Buffer.alloc(16);
 
 /** Decides per request; returns the trace id of the span to create, or undefined: not sampled. */
 export class SamplingDecider {
@@ -77,6 +78,10 @@ export class SamplingDecider {
     let w3 = (xor ^ w0 ^ w1 ^ w2) >>> 0;
     // The SDK never issues the invalid all-zero id: it sets the last byte to 1.
     if ((w0 | w1 | w2 | w3) === 0) w3 = 1;
-    return hex8(w0) + hex8(w1) + hex8(w2) + hex8(w3);
+    ID_BYTES.writeUInt32BE(w0, 0);
+    ID_BYTES.writeUInt32BE(w1, 4);
+    ID_BYTES.writeUInt32BE(w2, 8);
+    ID_BYTES.writeUInt32BE(w3, 12);
+    return ID_BYTES.toString('hex');
   }
 }
