@@ -6,9 +6,10 @@
 // (throughput ratio, and server CPU per request ratio, which is steadier on a shared machine),
 // reported as medians with min and max.
 // --server-cpus LIST pins the gateway (every thread) with taskset; --loadgen-cpus LIST pins this
-// process, and so the load generator and the OTLP receiver, to others.
-//   node dist/bench/observability/tracing-cost.js [--repeat 5] [--duration-s 4] [--concurrency 8]
-//     [--server-cpus 0 --loadgen-cpus 1] [--calls 20000]
+// process, and so the load generator and the OTLP receiver, to others; pinned, the gateway runs
+// one worker per CPU it has (--workers N to choose).
+//   node dist/bench/observability/tracing-cost.js [--repeat 5] [--duration-s 4] [--warmup-s 8] [--concurrency 8]
+//     [--server-cpus 0 --loadgen-cpus 1] [--workers N] [--no-spin] [--calls 20000]
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,8 +28,22 @@ const flag = (name: string, dflt: string): string => {
 const repeat = Number(flag('repeat', '5'));
 const serverCpus = flag('server-cpus', '');
 const loadgenCpus = flag('loadgen-cpus', '');
+// Pinned, the gateway gets one worker per CPU it may use (its default counts the machine's).
+const cpuCount = (list: string): number => list.split(',').reduce((n, part) => {
+  const [a, b] = part.split('-').map(Number);
+  return n + (b === undefined ? 1 : b - a! + 1);
+}, 0);
+const workers = flag('workers', serverCpus !== '' ? String(cpuCount(serverCpus)) : '');
+// The HTTP thread polls while a small batch is in flight (--spin-in-flight, docs/decisions/005):
+// CPU spent by time, not by request, so CPU/req then rises whenever throughput falls. --no-spin
+// turns it off, for a CPU/req that counts work.
+const noSpin = argv.includes('--no-spin');
 if (loadgenCpus !== '') execFileSync('taskset', ['-a', '-p', '-c', loadgenCpus, String(process.pid)], { stdio: 'ignore' });
 const durationS = Number(flag('duration-s', '4'));
+// A fresh gateway compiles the tracing and export code in its first seconds (V8's background
+// compiler threads): with a 1 s warm-up that transient read as a 30-40% CPU/req cost of
+// tracing at 10% and 100% alike; after 8 s it is gone.
+const warmupS = Number(flag('warmup-s', '8'));
 const concurrency = Number(flag('concurrency', '8'));
 
 let spans = 0;
@@ -53,11 +68,11 @@ for (let i = 0; i < repeat; i++) {
     // The gateway child inherits this environment.
     for (const k of Object.keys(process.env)) if (k.startsWith('OTEL_')) delete process.env[k];
     Object.assign(process.env, env);
-    const gw = await startGateway(root, join(root, 'models'), 'ranker', ['--log-level', 'warn']);
+    const gw = await startGateway(root, join(root, 'models'), 'ranker', ['--log-level', 'warn', ...(workers !== '' ? ['--workers', workers] : []), ...(noSpin ? ['--no-spin-in-flight'] : [])]);
     try {
       if (serverCpus !== '') execFileSync('taskset', ['-a', '-p', '-c', serverCpus, String(gw.proc.pid)], { stdio: 'ignore' });
       const r = await runLoadgen(root, ['--url', gw.url, '--protocol', 'flatbuffers', '--workload', 'k1', '--concurrency', String(concurrency),
-        '--duration-s', String(durationS), '--warmup-s', '1', '--no-metrics', '--server-pid', String(gw.proc.pid)], join(tmpdir(), `ig-trace-${process.pid}.json`), (durationS + 60) * 1000);
+        '--duration-s', String(durationS), '--warmup-s', String(warmupS), '--no-metrics', '--server-pid', String(gw.proc.pid)], join(tmpdir(), `ig-trace-${process.pid}.json`), (durationS + warmupS + 60) * 1000);
       const cpu = r.loadgen.serverCpuPercent ?? NaN;
       const row = { reqPerS: r.throughput.requestsPerS, cpuUsPerReq: (cpu / 100) * 1e6 / r.throughput.requestsPerS, p99Us: r.latencyUs.p99 };
       (results.get(name) ?? results.set(name, []).get(name)!).push(row);
@@ -99,7 +114,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const spread = (xs: number[], digits: number): string => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
 const off = results.get('off')!;
 const pinning = serverCpus !== '' || loadgenCpus !== '' ? `gateway on CPUs ${serverCpus || 'any'}, load generator on ${loadgenCpus || 'any'}` : 'not pinned';
-process.stdout.write(`\n${repeat} alternating runs of ${durationS} s, K=1 FlatBuffers, ${concurrency} in flight; ${cpus().length} cores (${pinning}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}); OTLP posts received: ${spans}\n`);
+const workersNote = `${workers !== '' ? `, --workers ${workers}` : ''}${noSpin ? ', --no-spin-in-flight' : ''}`;
+process.stdout.write(`\n${repeat} alternating runs of ${durationS} s after ${warmupS} s of warm-up, K=1 FlatBuffers, ${concurrency} in flight; ${cpus().length} cores (${pinning}${workersNote}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}); OTLP posts received: ${spans}\n`);
 process.stdout.write('| tracing | req/s: median (min-max) | vs off: req/s ratio | server CPU us/req: median (min-max) | vs off: CPU/req ratio | p99 us (median) |\n|---|---|---|---|---|---|\n');
 for (const [name, rows] of results) {
   const ratios = rows.map((r, i) => r.reqPerS / off[i]!.reqPerS);
