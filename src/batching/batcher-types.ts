@@ -34,6 +34,7 @@ export interface BatchEntry<T> {
 }
 
 export interface Batch<T> {
+  /** 1, 2, ... in dispatch order, per batcher (one per model version; a reload starts again at 1). */
   readonly id: number;
   readonly signature: string;
   readonly rows: number;
@@ -56,6 +57,9 @@ export interface ItemResult {
   readonly computeUs: number;
   /** Rows of the batch it ran in (the largest, when split). */
   readonly batchRows: number;
+  /** Batch.id of the batch it ran in (the last to finish, when split): requests that shared a
+   *  batch carry the same id. */
+  readonly batchId: number;
   /** Batches it ran in (> 1 when split). */
   readonly runs: number;
 }

@@ -261,7 +261,7 @@ export class DynamicBatcher<T> {
         this.#settle(t, { ok: false, error: r.error });
         continue;
       }
-      const outcome = completePart(p, r.out, computeUs, batch.rows);
+      const outcome = completePart(p, r.out, computeUs, batch.rows, batch.id);
       if (outcome === undefined) continue; // other parts still running
       if (outcome.ok) c.completed++;
       else c.failed++;

@@ -17,6 +17,8 @@ export interface Ticket<T> {
   dispatchedUs: number;
   computeUs: number;
   batchRows: number;
+  /** Batch.id of the batch its (last) part ran in. */
+  batchId: number;
   settled: boolean;
   /** With preserveOrdering: the settlement, held until earlier requests are delivered. */
   outcome: Outcome | undefined;
@@ -111,7 +113,7 @@ export function createTicket<T>(item: PendingItem<T>, s: TicketShape, push: (par
   const promise = new Promise<ItemResult>((res, rej) => { resolve = res; reject = rej; });
   const ticket: Ticket<T> = {
     item, parts: [], outputs: new Array<OutputMap | undefined>(s.partCount), resolve, reject,
-    remaining: s.partCount, dispatchedUs: 0, computeUs: 0, batchRows: 0, settled: false,
+    remaining: s.partCount, dispatchedUs: 0, computeUs: 0, batchRows: 0, batchId: 0, settled: false,
     outcome: undefined, onAbort: undefined,
   };
   for (let i = 0; i < s.partCount; i++) {
@@ -126,15 +128,16 @@ export function createTicket<T>(item: PendingItem<T>, s: TicketShape, push: (par
 
 /** Records a part's outputs on its ticket. Once every part is in: the joined outcome (a failure
  *  when the parts cannot be joined); before that, undefined. */
-export function completePart<T>(p: Part<T>, out: OutputMap, computeUs: number, batchRows: number): Outcome | undefined {
+export function completePart<T>(p: Part<T>, out: OutputMap, computeUs: number, batchRows: number, batchId: number): Outcome | undefined {
   const t = p.ticket;
+  t.batchId = batchId;
   t.outputs[p.index] = out;
   t.computeUs = Math.max(t.computeUs, computeUs);
   t.batchRows = Math.max(t.batchRows, batchRows);
   if (--t.remaining > 0) return undefined;
   try {
     const outputs = joinOutputs(t.outputs as OutputMap[]);
-    return { ok: true, value: { outputs, queueUs: t.dispatchedUs - p.enqueuedUs, computeUs: t.computeUs, batchRows: t.batchRows, runs: t.parts.length } };
+    return { ok: true, value: { outputs, queueUs: t.dispatchedUs - p.enqueuedUs, computeUs: t.computeUs, batchRows: t.batchRows, batchId: t.batchId, runs: t.parts.length } };
   } catch (error) {
     return { ok: false, error };
   }

@@ -1,14 +1,16 @@
 // OpenTelemetry tracing, off by default. On when the standard OTEL_TRACES_EXPORTER names `otlp`
 // (and OTEL_SDK_DISABLED is not true); then each infer request is one SERVER span, a child of the
 // caller's W3C trace context (`traceparent` / `tracestate` headers, or the same-named request
-// parameters on the WebSocket stream), with the batch it ran in (rows, runs) as attributes and
-// its dispatch and compute as events. Spans leave through the official SDK's batch processor and
+// parameters on the WebSocket stream), with the batch it ran in (rows, id, runs) as attributes and
+// its dispatch and compute as events. The sampler decides before any span exists (sampling.ts):
+// a request left out costs a random number or a traceparent parse, no SDK call. Spans leave through the official SDK's batch processor and
 // OTLP/HTTP exporter, configured by the standard variables: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
 // OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces), OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME,
 // OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG, OTEL_BSP_*.
 //
 // The SDK is imported only when tracing is on: a gateway without it loads none of it.
 import type { Logger } from './log.js';
+import { SamplingDecider, samplerFromEnv } from './sampling.js';
 
 export interface TraceContext {
   traceparent?: string | undefined;
@@ -24,6 +26,8 @@ export interface RequestOutcome {
   queueUs?: number;
   computeUs?: number;
   batchRows?: number;
+  /** Per model version, 1, 2, ... in dispatch order: requests that shared a batch share it. */
+  batchId?: number;
   runs?: number;
 }
 
@@ -32,8 +36,9 @@ export interface RequestSpan {
 }
 
 export interface Tracing {
-  /** Starts a request's span at its arrival (ms since the epoch). */
-  startRequest(model: string, version: string, requestId: string, parent: TraceContext, arrivalEpochMs: number): RequestSpan;
+  /** Starts a request's span at its arrival (ms since the epoch); undefined when the sampler
+   *  leaves the request out (then nothing at all is created for it). */
+  startRequest(model: string, version: string, requestId: string, parent: TraceContext, arrivalEpochMs: number): RequestSpan | undefined;
   /** Exports what is buffered and stops. */
   shutdown(): Promise<void>;
 }
@@ -45,41 +50,38 @@ export async function tracingFromEnv(env: Env, log: Pick<Logger, 'info' | 'warn'
   const exporters = (env['OTEL_TRACES_EXPORTER'] ?? 'none').split(',').map((s) => s.trim().toLowerCase());
   if (env['OTEL_SDK_DISABLED']?.toLowerCase() === 'true' || !exporters.includes('otlp')) return undefined;
   const api = await import('@opentelemetry/api');
-  const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
+  const { parseTraceParent, TraceState } = await import('@opentelemetry/core');
   const base = await import('@opentelemetry/sdk-trace-base');
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
   const { resourceFromAttributes } = await import('@opentelemetry/resources');
 
   const endpoint = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']
     ?? (env['OTEL_EXPORTER_OTLP_ENDPOINT'] ? `${env['OTEL_EXPORTER_OTLP_ENDPOINT'].replace(/\/+$/, '')}/v1/traces` : 'http://localhost:4318/v1/traces');
-  const ratio = Number(env['OTEL_TRACES_SAMPLER_ARG'] ?? '1');
-  const arg = Number.isFinite(ratio) && ratio >= 0 && ratio <= 1 ? ratio : 1;
-  const samplers: Record<string, () => import('@opentelemetry/sdk-trace-base').Sampler> = {
-    always_on: () => new base.AlwaysOnSampler(),
-    always_off: () => new base.AlwaysOffSampler(),
-    traceidratio: () => new base.TraceIdRatioBasedSampler(arg),
-    parentbased_always_on: () => new base.ParentBasedSampler({ root: new base.AlwaysOnSampler() }),
-    parentbased_always_off: () => new base.ParentBasedSampler({ root: new base.AlwaysOffSampler() }),
-    parentbased_traceidratio: () => new base.ParentBasedSampler({ root: new base.TraceIdRatioBasedSampler(arg) }),
-  };
-  const samplerName = (env['OTEL_TRACES_SAMPLER'] ?? 'parentbased_always_on').toLowerCase();
-  const makeSampler = Object.prototype.hasOwnProperty.call(samplers, samplerName) ? samplers[samplerName] : undefined;
-  if (!makeSampler) log.warn(`OTEL_TRACES_SAMPLER=${samplerName} is not supported here; using parentbased_always_on`);
+  const spec = samplerFromEnv(env);
+  if (spec.unsupported !== undefined) log.warn(`OTEL_TRACES_SAMPLER=${spec.unsupported} is not supported here; using parentbased_always_on`);
+  const decider = new SamplingDecider(spec);
+  // The decider has sampled every span the SDK is asked for (sampling.ts); the SDK's sampler
+  // would decide the same again. A new root's trace id is the one the decider drew.
+  let rootTraceId = '';
+  const ids = new base.RandomIdGenerator();
   const provider = new base.BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env['OTEL_SERVICE_NAME'] ?? 'infergate' }),
-    sampler: (makeSampler ?? samplers['parentbased_always_on']!)(),
+    sampler: new base.AlwaysOnSampler(),
+    idGenerator: { generateTraceId: () => rootTraceId, generateSpanId: () => ids.generateSpanId() },
     spanProcessors: [new base.BatchSpanProcessor(new OTLPTraceExporter({ url: endpoint }))],
   });
   const tracer = provider.getTracer('infergate');
-  const propagator = new W3CTraceContextPropagator();
-  log.info(`tracing on: OTLP/HTTP to ${endpoint}, sampler ${makeSampler ? samplerName : 'parentbased_always_on'}`, { endpoint, sampler: samplerName });
+  log.info(`tracing on: OTLP/HTTP to ${endpoint}, sampler ${spec.name}`, { endpoint, sampler: spec.name });
 
   return {
     startRequest(model, version, requestId, parent, arrivalEpochMs) {
-      const carrier: Record<string, string> = {};
-      if (parent.traceparent) carrier['traceparent'] = parent.traceparent;
-      if (parent.traceparent && parent.tracestate) carrier['tracestate'] = parent.tracestate;
-      const ctx = propagator.extract(api.ROOT_CONTEXT, carrier, api.defaultTextMapGetter);
+      const caller = parent.traceparent ? parseTraceParent(parent.traceparent) : null;
+      const traceId = decider.decide(caller);
+      if (traceId === undefined) return undefined;
+      let ctx = api.ROOT_CONTEXT;
+      // As W3CTraceContextPropagator.extract() builds the caller's context.
+      if (caller !== null) ctx = api.trace.setSpanContext(ctx, { ...caller, isRemote: true, ...(parent.tracestate ? { traceState: new TraceState(parent.tracestate) } : {}) });
+      else rootTraceId = traceId;
       const span = tracer.startSpan(`infer ${model}`, {
         kind: api.SpanKind.SERVER,
         startTime: arrivalEpochMs,
@@ -87,15 +89,12 @@ export async function tracingFromEnv(env: Env, log: Pick<Logger, 'info' | 'warn'
       }, ctx);
       return {
         end(o) {
-          if (!span.isRecording()) {
-            span.end();
-            return;
-          }
           if (o.queueUs !== undefined) {
             span.addEvent('dispatched', { 'infergate.queue_us': o.queueUs }, arrivalEpochMs + o.queueUs / 1000);
             if (o.computeUs !== undefined) span.addEvent('computed', { 'infergate.compute_us': o.computeUs }, arrivalEpochMs + (o.queueUs + o.computeUs) / 1000);
           }
           if (o.batchRows !== undefined) span.setAttribute('infergate.batch.rows', o.batchRows);
+          if (o.batchId !== undefined) span.setAttribute('infergate.batch.id', o.batchId);
           if (o.runs !== undefined) span.setAttribute('infergate.batch.runs', o.runs);
           span.setAttribute('http.response.status_code', o.status);
           if (o.status >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR, message: o.code ?? String(o.status) });

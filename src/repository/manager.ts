@@ -119,7 +119,7 @@ export class ModelManager extends ModelRepository implements InferenceService {
   async infer(req: InferRequest, opts: InferOptions): Promise<InferResponse> {
     let labels: Readonly<{ model: string; version: string }> = { model: req.modelName, version: req.modelVersion };
     let host: ModelVersion | undefined;
-    // Tracing off (the default): no span, no callback, nothing more per request.
+    // Tracing off (the default) or the request not sampled: no span, no callback, nothing more.
     const span = this.opts.tracing?.startRequest(req.modelName, req.modelVersion, req.id, opts.trace ?? {}, performance.timeOrigin + opts.arrivalMs);
     let ran: ItemResult | undefined;
     try {
@@ -138,7 +138,7 @@ export class ModelManager extends ModelRepository implements InferenceService {
       this.metrics.requestSuccess.inc(labels);
       this.metrics.requestDuration.observe(labels, totalUs);
       host.stats.success(totalUs);
-      span?.end({ status: 200, ...(ran ? { queueUs: ran.queueUs, computeUs: ran.computeUs, batchRows: ran.batchRows, runs: ran.runs } : {}) });
+      span?.end({ status: 200, ...(ran ? { queueUs: ran.queueUs, computeUs: ran.computeUs, batchRows: ran.batchRows, batchId: ran.batchId, runs: ran.runs } : {}) });
       return resp;
     } catch (e) {
       const ie = toInferError(e);

@@ -16,6 +16,7 @@ export const DECISIONS: Readonly<Record<string, { slug: string; title: string }>
   '013': { slug: 'default-max-batch-size', title: 'Auto-complete: the default max_batch_size' },
   '014': { slug: 'metric-buckets', title: 'Histogram buckets that resolve the stages they time' },
   '015': { slug: 'bounded-json', title: 'Bounded JSON: limits before allocation, big bodies off the HTTP thread' },
+  '016': { slug: 'tracing-sample-first', title: 'Tracing decides sampling first; the export stays on the HTTP thread' },
 });
 
 /** "docs/decisions/001-inline-small-batches.md" */
