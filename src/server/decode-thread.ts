@@ -9,8 +9,8 @@
 // ArrayBuffer to the thread (the caller's view is detached from then on) and the reply's
 // tensors own the buffers that come back.
 //
-// Bodies over SEGMENT_BYTES with a known length are streamed instead (open()): the HTTP thread
-// hands each 1 MiB segment over as it fills (on a MessageChannel of the body's own; the thread
+// Bodies over 1 MiB with a known length are streamed instead (open()): the HTTP thread
+// hands each 64 KiB segment over as it fills (on a MessageChannel of the body's own; the thread
 // assembles them) and never holds the body whole. Holding it whole
 // is what stalled the HTTP thread: a 64 MiB ArrayBuffer takes V8's external memory over its
 // 64 MiB soft limit, and V8 answers with a full mark-compact of the HTTP thread's heap
@@ -51,8 +51,13 @@ export type DecodeReply =
 
 /** Bodies waiting for (or in) the decode thread, in bytes, before more are refused. */
 export const MAX_WAITING_BYTES = 256 * 1024 * 1024;
-/** Bodies larger than this (and than --json-offload-bytes) are streamed in segments this big. */
-export const SEGMENT_BYTES = 1024 * 1024;
+/** Bodies larger than this (and than --json-offload-bytes) are streamed (open()). */
+export const STREAM_ABOVE_BYTES = 1024 * 1024;
+/** Below glibc's mmap threshold (128 KiB; npm start pins it there): freed segments are reused
+ *  from malloc's free lists. 1 MiB segments were mmapped and page-faulted afresh each time,
+ *  which cost the HTTP thread 80-90 ms of onData time per 64 MiB body against 21-27 ms
+ *  (bench/results/json-stall-2026-12-01-stream.md). */
+export const SEGMENT_BYTES = 64 * 1024;
 
 export interface DecodeThreadOptions {
   /** Default MAX_WAITING_BYTES (tests use less). */
@@ -71,8 +76,8 @@ export class DecodeThread {
   }
 
   /** Bodies over this (and --json-offload-bytes) are streamed: open(). */
-  get segmentBytes(): number {
-    return SEGMENT_BYTES;
+  get streamAboveBytes(): number {
+    return STREAM_ABOVE_BYTES;
   }
 
   /** Bodies handed to the thread and not answered (a gauge; 0 when idle). */

@@ -45,12 +45,12 @@ export interface JsonDecoding {
 }
 
 /** The body of an /infer exchange: read whole, or (JSON of a known length over both
- *  --json-offload-bytes and a segment) streamed to the decode thread as it arrives, so that the
+ *  --json-offload-bytes and 1 MiB) streamed to the decode thread as it arrives, so that the
  *  HTTP thread never holds it whole (decode-thread.ts says why). */
 export async function readInferBody(ex: HttpExchange, format: WireFormat, maxBodyBytes: number, json: JsonDecoding): Promise<Uint8Array | BodyStream> {
   const declared = ex.contentLength;
   const streamed = format === 'json' && JSON_TYPES.has(ex.contentType) && declared !== undefined && declared <= maxBodyBytes &&
-    declared > json.limits.scanAboveBytes && declared > json.thread.segmentBytes ? json.thread.open(declared) : undefined;
+    declared > json.limits.scanAboveBytes && declared > json.thread.streamAboveBytes ? json.thread.open(declared) : undefined;
   if (!streamed) return readBody(ex, maxBodyBytes);
   try {
     await streamBody(ex, declared!, streamed);

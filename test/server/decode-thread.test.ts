@@ -5,7 +5,7 @@
 // its own) decodes exactly as the same bytes sent whole.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DecodeThread, MAX_WAITING_BYTES } from '../../src/server/decode-thread.js';
+import { DecodeThread, MAX_WAITING_BYTES, SEGMENT_BYTES } from '../../src/server/decode-thread.js';
 import { DEFAULT_JSON_LIMITS } from '../../src/protocol/json-limits.js';
 import { InferError } from '../../src/core/errors.js';
 import { objectsBody } from '../../bench/hostile/raw-http.js';
@@ -80,7 +80,7 @@ test('a streamed body decodes exactly as the same bytes sent whole, in segments 
   const t = thread();
   const json = validJson(40_000); // ~1.3 MB
   const whole = await t.decode('json', fresh(json), 0, 'm', '', DEFAULT_JSON_LIMITS);
-  for (const segment of [t.segmentBytes, 64 * 1024, 777_777]) {
+  for (const segment of [SEGMENT_BYTES, 1024 * 1024, 777_777]) {
     const s = t.open(json.byteLength)!;
     for (let at = 0; at < json.byteLength; at += segment) s.push(fresh(json.subarray(at, at + segment)));
     const streamed = await s.decode('m', '', DEFAULT_JSON_LIMITS);
@@ -95,11 +95,11 @@ test('a streamed hostile body is refused by the scan (400), and the thread serve
   const t = thread();
   const body = objectsBody(8 * MIB);
   const s = t.open(body.byteLength)!;
-  for (let at = 0; at < body.byteLength; at += t.segmentBytes) s.push(fresh(body.subarray(at, at + t.segmentBytes)));
+  for (let at = 0; at < body.byteLength; at += SEGMENT_BYTES) s.push(fresh(body.subarray(at, at + SEGMENT_BYTES)));
   await assert.rejects(s.decode('m', '', DEFAULT_JSON_LIMITS), (e) => code(e) === 'IG_BAD_REQUEST');
   // An abandoned stream (client gone mid-body) is let go; the thread goes on.
   const gone = t.open(body.byteLength)!;
-  gone.push(fresh(body.subarray(0, t.segmentBytes)));
+  gone.push(fresh(body.subarray(0, SEGMENT_BYTES)));
   gone.drop();
   assert.equal(t.waiting, 0);
   const req = await t.decode('json', validJson(30_000), 0, 'm', '', DEFAULT_JSON_LIMITS);
