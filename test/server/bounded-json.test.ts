@@ -90,6 +90,26 @@ test('a 64 MB JSON body is streamed to the decode thread: the HTTP thread never 
   assert.ok(peak - external0 < 16 * MIB, `the HTTP thread's external memory grew by ${((peak - external0) / MIB).toFixed(0)} MiB`);
 });
 
+test('clients that leave mid-way through streamed bodies give back their share of the decode thread\'s bound', async () => {
+  // 20 x 16 MiB announced is over the 256 MiB bound: had the abandoned streams kept their bytes,
+  // the next large body would be refused with 503 IG_QUEUE_FULL instead of scanned.
+  const half = objectsBody(8 * MIB);
+  await Promise.all(Array.from({ length: 20 }, async () => {
+    const c = await RawClient.open(gw.port);
+    c.write(Buffer.from(postHead('/v2/models/ranker/infer', 16 * MIB, { 'Content-Type': 'application/json' }), 'latin1'));
+    c.write(half);
+    await new Promise((r) => setTimeout(r, 50));
+    c.close();
+  }));
+  await new Promise((r) => setTimeout(r, 200));
+  const body = objectsBody(32 * MIB);
+  const c = await RawClient.open(gw.port);
+  const r = await c.request(postHead('/v2/models/ranker/infer', body.length, { 'Content-Type': 'application/json' }), body, 60_000);
+  c.close();
+  assert.equal(r.status, 400, `${r.status} ${r.headers.get('x-infergate-error') ?? ''}`);
+  assert.equal(r.headers.get('x-infergate-error'), 'IG_BAD_REQUEST');
+});
+
 test('8 hostile bodies at once (16 MB of {} each): all 400, health answers throughout', async (t) => {
   const r = await underProbe(Array.from({ length: 8 }, () => objectsBody(16 * MIB)));
   assert.deepEqual(r.statuses, new Array(8).fill(400));
