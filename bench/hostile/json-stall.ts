@@ -1,21 +1,26 @@
 // Bench (npm run bench:json-stall): the event loop while hostile JSON is processed, against a
 // gateway in its own process (node bin/infergate.js serve), and the small-JSON A/B.
 //  1. Health: a 64 MB body of `{}` and a body of one million BYTES strings, each sent `--reps`
-//     times; /v2/health/live is probed every 1 ms on its own connection throughout. Reports the
-//     probes' p50/p99/max (target: max <= 10 ms) and the server's RSS before, peak, after.
+//     times; /v2/health/live is probed on its own connection from a process of its own
+//     (health-prober.ts), the next probe 1 ms (--probe-interval-ms) after each answer, so a
+//     stall longer than about 1.2 ms is seen by some probe. Reports, over the probes that were
+//     waiting between the body's first byte and its answer, their count and p50/p99/max
+//     (target: max <= 10 ms), and the server's RSS before, peak, after. With --hostile-ab the
+//     baseline tree (A, --baseline) gets the same bodies, interleaved with this tree's runs.
 //  2. A/B: K=1 JSON closed loop (loadgen, 4 in flight) against this tree (B) and a baseline
 //     tree (A, --baseline DIR, default /work/main), interleaved, `--ab-reps` runs each; the
 //     ratio B/A of requests per second as the median of the runs with min/max, with the
 //     server CPU per request and the batch sizes formed.
 // Writes bench/results/json-stall-<date>.json.
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildRanker } from '../../scripts/gen-demo-models.js';
 import { runLoadgen, startGateway, type ServerHandle } from '../harness/processes.js';
 import { machineNote, rssOf } from './machine.js';
-import { millionStringsBody, objectsBody, postHead, probeHealth, quantile, RawClient } from './raw-http.js';
+import { millionStringsBody, objectsBody, postHead, quantile, RawClient } from './raw-http.js';
 import type { LoadResult } from '../loadgen/result.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -24,6 +29,26 @@ const MIB = 1024 * 1024;
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i < 0 ? fallback : process.argv[i + 1]!;
+}
+
+/** Starts health-prober.js against `port`; stop() ends it and returns its probes. */
+async function startProber(port: number, intervalMs: number): Promise<{ stop(): Promise<[number, number][]> }> {
+  const proc = spawn(process.execPath, [join(ROOT, 'dist/bench/hostile/health-prober.js'), String(port), String(intervalMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => { out += d.toString('utf8'); });
+  await new Promise<void>((resolve, reject) => {
+    proc.stderr.once('data', () => resolve());
+    proc.once('exit', (code) => reject(new Error(`health prober exited (${code})`)));
+  });
+  await new Promise((r) => setTimeout(r, 100)); // probing at its pace before the body
+  return {
+    stop: async () => {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+      return (JSON.parse(out) as [number, number][]).map(([t, ms]) => [t, ms < 0 ? Infinity : ms]);
+    },
+  };
 }
 
 async function hostileRun(gw: ServerHandle, port: number, body: Buffer): Promise<Record<string, number>> {
@@ -37,18 +62,22 @@ async function hostileRun(gw: ServerHandle, port: number, body: Buffer): Promise
       await new Promise((r) => setTimeout(r, 5));
     }
   })();
-  const probe = probeHealth(port, () => done, 1);
+  const intervalMs = Number(arg('probe-interval-ms', '1'));
+  const prober = await startProber(port, intervalMs);
   const c = await RawClient.open(port);
-  const t0 = performance.now();
+  const sendEpochMs = performance.timeOrigin + performance.now();
   const r = await c.request(postHead('/v2/models/ranker/infer', body.length, { 'Content-Type': 'application/json' }), body, 120_000);
-  const answerMs = performance.now() - t0;
+  const answerMs = performance.timeOrigin + performance.now() - sendEpochMs;
   done = true;
-  const health = await probe;
+  await new Promise((res) => setTimeout(res, 20));
+  const probes = await prober.stop();
   await sampler;
   c.close();
+  // The probes that were waiting at any time between the body's first byte and its answer.
+  const health = probes.filter(([t, ms]) => t + ms >= sendEpochMs && t <= sendEpochMs + answerMs).map(([, ms]) => ms);
   await new Promise((res) => setTimeout(res, 1000));
   return {
-    status: r.status, answerMs, probes: health.length,
+    status: r.status, answerMs, probes: health.length, probeIntervalMs: intervalMs,
     healthP50Ms: quantile(health, 0.5), healthP99Ms: quantile(health, 0.99), healthMaxMs: Math.max(...health),
     rssBeforeMiB: rss0 / MIB, rssPeakMiB: peak / MIB, rssAfterMiB: (await rssOf(pid)) / MIB,
     rssPeakOverBody: (peak - rss0) / body.length,
@@ -77,22 +106,30 @@ async function main(): Promise<void> {
   writeFileSync(join(repo, 'ranker', 'config.json'), JSON.stringify({ max_batch_size: 64 }));
   const result: Record<string, unknown> = { kind: 'json-stall', date: new Date().toISOString(), machine: machineNote(), command: process.argv.slice(1).join(' ') };
   try {
-    const gw = await startGateway(ROOT, repo, 'ranker', ['--workers', '1', '--log-level', 'warn', '--max-body-bytes', '96MiB']);
-    const port = Number(new URL(gw.url).port);
+    // --hostile-ab: the same bodies against the baseline tree (A) too, interleaved run by run,
+    // so that the machine's load falls on both alike.
+    const trees: [string, string][] = process.argv.includes('--hostile-ab') ? [['A', baseline], ['B', ROOT]] : [['B', ROOT]];
+    const gws = new Map<string, ServerHandle>();
     try {
+      for (const [label, root] of trees) gws.set(label, await startGateway(root, repo, 'ranker', ['--workers', '1', '--log-level', 'warn', '--max-body-bytes', '96MiB']));
       const bodies: [string, Buffer][] = [['objects-64MiB', objectsBody(64 * MIB)], ['million-bytes-strings', millionStringsBody()]];
-      const runs: Record<string, unknown[]> = {};
+      const runs: Record<string, Record<string, unknown[]>> = {};
+      for (const [label] of trees) runs[label] = {};
       for (const [name, body] of bodies) {
-        runs[name] = [];
         for (let i = 0; i < reps; i++) {
-          const r = await hostileRun(gw, port, body);
-          runs[name]!.push({ bodyMiB: body.length / MIB, ...r });
-          console.log(`${name}: status ${r.status}, answer ${r.answerMs!.toFixed(0)} ms, health max ${r.healthMaxMs!.toFixed(2)} ms (p99 ${r.healthP99Ms!.toFixed(2)}), RSS peak +${((r.rssPeakMiB! - r.rssBeforeMiB!)).toFixed(0)} MiB`);
+          const order = i % 2 === 0 ? trees : [...trees].reverse();
+          for (const [label] of order) {
+            const gw = gws.get(label)!;
+            const r = await hostileRun(gw, Number(new URL(gw.url).port), body);
+            (runs[label]![name] ??= []).push({ bodyMiB: body.length / MIB, ...r });
+            console.log(`${label} ${name}: status ${r.status}, answer ${r.answerMs!.toFixed(0)} ms, ${r.probes} probes, health max ${r.healthMaxMs!.toFixed(2)} ms (p99 ${r.healthP99Ms!.toFixed(2)}), RSS peak +${((r.rssPeakMiB! - r.rssBeforeMiB!)).toFixed(0)} MiB, load ${loadavg()[0]!.toFixed(2)}`);
+          }
         }
       }
-      result.hostile = runs;
+      result.hostile = runs['B'];
+      if (runs['A']) result.hostileBaseline = { tree: baseline, runs: runs['A'] };
     } finally {
-      await gw.stop();
+      for (const gw of gws.values()) await gw.stop();
     }
     if (abReps > 0) {
       const a: LoadResult[] = [];

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { err, type InferError } from '../core/errors.js';
 import { HttpExchange } from './http-exchange.js';
 import { readBody } from './body.js';
-import { decodeRequest, detectFormat, encodeError, encodeResponse, type JsonDecoding, type WireFormat } from './formats.js';
+import { decodeRequest, detectFormat, readInferBody, encodeError, encodeResponse, type JsonDecoding, type WireFormat } from './formats.js';
 import { DecodeThread } from './decode-thread.js';
 import { Reclaimer } from './reclaim.js';
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from '../protocol/kserve-json.js';
@@ -142,7 +142,7 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
       try {
         // Before the body: an unknown model is a 404 whatever the body holds (as in Triton).
         service.checkModel(model, version);
-        const body = await readBody(ex, opts.maxBodyBytes);
+        const body = await readInferBody(ex, format, opts.maxBodyBytes, json);
         const readMs = performance.now();
         const decoded = decodeRequest(ex, format, body, model, version, json);
         // Large JSON comes back from the decode thread; everything else is decoded already.
@@ -250,6 +250,7 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         return;
       }
       const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
+      json.thread.start(); // ready before the first large body: decode-thread.ts
       let listening = true;
       const stopListening = (): void => {
         if (listening) uWS.us_listen_socket_close(listenSocket);

@@ -7,7 +7,8 @@ import { decodeFlatRequest, encodeFlatError, encodeFlatResponse, type FlatDecode
 import { decodeJsonRequest, encodeJsonResponse, type JsonLimits } from '../protocol/kserve-json.js';
 import { decodeBinaryRequest, encodeBinaryResponse } from '../protocol/binary-ext.js';
 import type { HttpExchange } from './http-exchange.js';
-import type { DecodeThread } from './decode-thread.js';
+import type { BodyStream, DecodeThread } from './decode-thread.js';
+import { readBody, streamBody } from './body.js';
 
 export type WireFormat = 'json' | 'binary' | 'flatbuffers';
 
@@ -43,9 +44,27 @@ export interface JsonDecoding {
   thread: DecodeThread;
 }
 
+/** The body of an /infer exchange: read whole, or (JSON of a known length over both
+ *  --json-offload-bytes and 1 MiB) streamed to the decode thread as it arrives, so that the
+ *  HTTP thread never holds it whole (decode-thread.ts says why). */
+export async function readInferBody(ex: HttpExchange, format: WireFormat, maxBodyBytes: number, json: JsonDecoding): Promise<Uint8Array | BodyStream> {
+  const declared = ex.contentLength;
+  const streamed = format === 'json' && JSON_TYPES.has(ex.contentType) && declared !== undefined && declared <= maxBodyBytes &&
+    declared > json.limits.scanAboveBytes && declared > json.thread.streamAboveBytes ? json.thread.open(declared) : undefined;
+  if (!streamed) return readBody(ex, maxBodyBytes);
+  try {
+    await streamBody(ex, declared!, streamed);
+    return streamed;
+  } catch (e) {
+    streamed.drop();
+    throw e;
+  }
+}
+
 /** An InferRequest now (small bodies, FlatBuffers), or a promise of one (large JSON). */
-export function decodeRequest(ex: HttpExchange, format: WireFormat, body: Uint8Array, model: string, version: string,
+export function decodeRequest(ex: HttpExchange, format: WireFormat, body: Uint8Array | BodyStream, model: string, version: string,
   json: JsonDecoding): InferRequest | Promise<InferRequest> {
+  if (!(body instanceof Uint8Array)) return body.decode(model, version, json.limits);
   switch (format) {
     case 'flatbuffers': {
       const req = decodeFlatRequest(body, json.flatLimits);

@@ -9,6 +9,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { buildRanker } from '../../scripts/gen-demo-models.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -65,6 +67,47 @@ test('a 64 MB body of {}: 400 at once; health answers throughout; RSS grows by a
   assert.ok(Math.max(...r.healthMs) < HEALTH_BOUND_MS, `health stalled: max ${Math.max(...r.healthMs).toFixed(1)} ms`);
   // The body itself (read into one buffer) plus the decode thread's start: nothing built from it.
   assert.ok(r.rssGrowth < 2 * body.length, `RSS grew ${(r.rssGrowth / MIB).toFixed(0)} MiB`);
+});
+
+test('a 64 MB JSON body is streamed to the decode thread: the HTTP thread never holds it whole', async () => {
+  // Held whole, it took the HTTP thread's V8 external memory over its 64 MiB soft limit, and V8
+  // answered with a full collection of that thread's heap while health checks waited
+  // (decode-thread.ts). Streamed, the thread holds a segment or two at a time.
+  const body = objectsBody(64 * MIB);
+  // Earlier tests' bodies are garbage that a collection during this one could free, hiding
+  // growth: collect them first (this process is the gateway's too).
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  const external0 = process.memoryUsage().external;
+  let peak = external0;
+  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().external); }, 1);
+  const c = await RawClient.open(gw.port);
+  const r = await c.request(postHead('/v2/models/ranker/infer', body.length, { 'Content-Type': 'application/json' }), body, 60_000);
+  clearInterval(sampler);
+  c.close();
+  assert.equal(r.status, 400);
+  assert.equal(r.headers.get('x-infergate-error'), 'IG_BAD_REQUEST');
+  assert.ok(peak - external0 < 16 * MIB, `the HTTP thread's external memory grew by ${((peak - external0) / MIB).toFixed(0)} MiB`);
+});
+
+test('clients that leave mid-way through streamed bodies give back their share of the decode thread\'s bound', async () => {
+  // 20 x 16 MiB announced is over the 256 MiB bound: had the abandoned streams kept their bytes,
+  // the next large body would be refused with 503 IG_QUEUE_FULL instead of scanned.
+  const half = objectsBody(8 * MIB);
+  await Promise.all(Array.from({ length: 20 }, async () => {
+    const c = await RawClient.open(gw.port);
+    c.write(Buffer.from(postHead('/v2/models/ranker/infer', 16 * MIB, { 'Content-Type': 'application/json' }), 'latin1'));
+    c.write(half);
+    await new Promise((r) => setTimeout(r, 50));
+    c.close();
+  }));
+  await new Promise((r) => setTimeout(r, 200));
+  const body = objectsBody(32 * MIB);
+  const c = await RawClient.open(gw.port);
+  const r = await c.request(postHead('/v2/models/ranker/infer', body.length, { 'Content-Type': 'application/json' }), body, 60_000);
+  c.close();
+  assert.equal(r.status, 400, `${r.status} ${r.headers.get('x-infergate-error') ?? ''}`);
+  assert.equal(r.headers.get('x-infergate-error'), 'IG_BAD_REQUEST');
 });
 
 test('8 hostile bodies at once (16 MB of {} each): all 400, health answers throughout', async (t) => {
