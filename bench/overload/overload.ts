@@ -11,7 +11,9 @@
 // --server-cpus 0 pins the gateway (every thread) to those CPUs with taskset, so that 2x its
 // capacity stays within what the load generator can send from the other cores.
 //   node dist/bench/overload/overload.js [--duration-s 60] [--capacity-s 10] [--workers 2] [--server-cpus LIST]
-//     [--workload k1|k200|k1000] [--out PREFIX]
+//     [--workload k1|k200|k1000] [--out PREFIX] [--model-override MODEL.KEY=VALUE]
+//   --model-override goes to both gateways (e.g. ranker.max_batch_size=256: the gate counts in
+//   batches of max_batch_size rows, so this sets the smallest amount the limit can admit).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -34,11 +36,12 @@ const outPrefix = arg('out', '');
 const serverCpus = arg('server-cpus', '');
 const model = 'ranker';
 const workload = arg('workload', 'k1');
+const override = arg('model-override', '');
 
 interface Row { name: string; args: string[]; result: LoadResult }
 
 async function withGateway<T>(extra: string[], fn: (url: string, pid: number) => Promise<T>): Promise<T> {
-  const gw = await startGateway(root, join(root, 'models'), model, ['--workers', workers, ...extra]);
+  const gw = await startGateway(root, join(root, 'models'), model, ['--workers', workers, ...(override ? ['--model-override', override] : []), ...extra]);
   try {
     if (serverCpus !== '') execFileSync('taskset', ['-a', '-p', '-c', serverCpus, String(gw.proc.pid)], { stdio: 'ignore' });
     return await fn(gw.url, gw.proc.pid ?? 0);
