@@ -6,12 +6,11 @@
 // from the signal to the exit. The property: lost = 0 and non-200 = 0 in every round.
 //
 //   npm run bench:drain [-- ROUNDS CLIENTS WARM_MS] [--out FILE.md]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildModel } from '../../test/fixtures/onnx-builder.js';
-import { writeModel } from '../../test/helpers/fixtures.js';
+import { makeReluRepo } from '../../test/helpers/fixtures.js';
 import { serveProcess } from '../../test/helpers/serve-process.js';
 import { keepAliveLoop, rawPost } from '../../test/helpers/keepalive-client.js';
 
@@ -46,12 +45,7 @@ async function main(): Promise<number> {
   const outIdx = args.indexOf('--out');
   const out = outIdx >= 0 ? args.splice(outIdx, 2)[1] : undefined;
   const [rounds = 10, clients = 128, warmMs = 1000] = args.map(Number);
-  const repo = mkdtempSync(join(tmpdir(), 'infergate-drain-bench-'));
-  writeModel(repo, 'm', buildModel({
-    inputs: [{ name: 'x', dtype: 'float32', shape: ['batch', 4] }],
-    outputs: [{ name: 'y', dtype: 'float32', shape: ['batch', 4] }],
-    nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
-  }), { max_batch_size: 16 });
+  const repo = makeReluRepo('infergate-drain-bench-');
   const rows: Round[] = [];
   try {
     for (let i = 0; i < rounds; i++) {

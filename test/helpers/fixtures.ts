@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRanker } from '../../scripts/gen-demo-models.js';
-import { seededRandom } from '../fixtures/onnx-builder.js';
+import { buildModel, seededRandom } from '../fixtures/onnx-builder.js';
 
 /** Deterministic float32 rows in [-1, 1) (mulberry32). */
 export function seededRows(rows: number, cols: number, seed: number): Float32Array {
@@ -30,4 +30,16 @@ export function makeTestRepo(): { repo: string; rankerPath: string } {
   writeModel(repo, 'ranker_fixed', ranker, { max_batch_size: 0 });
   writeModel(repo, 'broken', new TextEncoder().encode('this is not an onnx model'), { max_batch_size: 8 });
   return { repo, rankerPath };
+}
+
+/** A fresh repository holding model "m": Relu over float32[batch, 4], max_batch_size 16 (the
+ *  drain tests and bench: a model that answers in microseconds). */
+export function makeReluRepo(prefix = 'infergate-relu-'): string {
+  const repo = mkdtempSync(join(tmpdir(), prefix));
+  writeModel(repo, 'm', buildModel({
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['batch', 4] }],
+    outputs: [{ name: 'y', dtype: 'float32', shape: ['batch', 4] }],
+    nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
+  }), { max_batch_size: 16 });
+  return repo;
 }

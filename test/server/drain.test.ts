@@ -9,12 +9,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { buildModel } from '../fixtures/onnx-builder.js';
-import { writeModel } from '../helpers/fixtures.js';
+import { makeReluRepo } from '../helpers/fixtures.js';
 import { serveProcess } from '../helpers/serve-process.js';
 import { startTestGateway } from '../helpers/gateway.js';
 import { keepAliveLoop, rawPost } from '../helpers/keepalive-client.js';
@@ -23,15 +20,7 @@ import { decodeFlatResponse, encodeFlatRequest } from '../../src/protocol/flatbu
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function reluRepo(): string {
-  const repo = mkdtempSync(join(tmpdir(), 'infergate-drain-'));
-  writeModel(repo, 'm', buildModel({
-    inputs: [{ name: 'x', dtype: 'float32', shape: ['batch', 4] }],
-    outputs: [{ name: 'y', dtype: 'float32', shape: ['batch', 4] }],
-    nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
-  }), { max_batch_size: 16 });
-  return repo;
-}
+const reluRepo = (): string => makeReluRepo('infergate-drain-');
 
 const INFER = rawPost('/v2/models/m/infer', JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, -1, 2, -2] }] }));
 
