@@ -1,7 +1,7 @@
 // `node dist/bench/efficiency-ab.js`: issue 14's headlines as one A/B run. The ranker model as a
 // user deploys it (no config.json) with auto-complete (the default) and without it
 // (--disable-auto-complete-config: what every such model got before), the configured ranker
-// (models/ranker/config.json: max_batch_size 1024) and the 1-thread raw-body peer, at K=1 with
+// (models/ranker/config.json: max_batch_size 1024) and the raw-body peer (1 and 2 ORT threads), at K=1 with
 // 1 and 16 in flight and K=200 with 16. Every point reports server CPU per request and per row
 // and the mean batch in requests and rows; each system is started afresh per repetition and the
 // repetitions are interleaved and rotated (ABCD BCDA CDAB), so drift on this shared machine hits
@@ -25,13 +25,15 @@ import { summarizeAb, type AbRun } from './report/ab-summary.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MODEL = 'ranker';
 
-interface SystemSpec { id: string; repo: 'noconfig' | 'models' | null; args: string[]; note: string }
+interface SystemSpec { id: string; repo: 'noconfig' | 'models' | null; args: string[]; note: string; peerThreads?: number }
 
 const SYSTEMS: Record<string, SystemSpec> = {
   'noconfig': { id: 'noconfig', repo: 'noconfig', args: [], note: 'ranker without config.json, auto-complete on (default)' },
   'noconfig-off': { id: 'noconfig-off', repo: 'noconfig', args: ['--disable-auto-complete-config'], note: 'ranker without config.json, --disable-auto-complete-config (max_batch_size 0: the behaviour before)' },
   'configured': { id: 'configured', repo: 'models', args: [], note: 'models/ranker with its config.json (max_batch_size 1024)' },
   'raw-peer': { id: 'raw-peer', repo: null, args: [], note: 'node:http + raw float32 + onnxruntime-node, 1 intra-op thread' },
+  // The issue's "stronger raw peer" at K=200 may be this one where a second core adds compute.
+  'raw-peer-2t': { id: 'raw-peer-2t', repo: null, args: [], note: 'node:http + raw float32 + onnxruntime-node, 2 intra-op threads', peerThreads: 2 },
 };
 
 const POINTS = [
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
         let server: ServerHandle;
         try {
           server = s.repo === null
-            ? await startPeer(root, 'raw-peer.js', ['--model', modelPath, '--threads', '1', '--model-name', MODEL])
+            ? await startPeer(root, 'raw-peer.js', ['--model', modelPath, '--threads', String(s.peerThreads ?? 1), '--model-name', MODEL])
             : await startGateway(root, s.repo === 'noconfig' ? noconfig : 'models', MODEL, s.args);
         } catch (e) {
           log(`${s.id}: NOT AVAILABLE: ${(e as Error).message}`);

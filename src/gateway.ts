@@ -78,6 +78,8 @@ export async function createGateway(o: GatewayOptions): Promise<Gateway> {
       }
     };
     server = await startServer(manager, { onError, repositoryDir: resolve(o.modelRepository), ...o.server });
+    const running = server;
+    manager.metrics.bodyBuffers.collect({}, () => running.bodyBufferStats().checkedOut);
   } catch (e) {
     await pool.close();
     throw e;

@@ -56,6 +56,7 @@ const RATIOS: { name: string; goal: string; workload: string; concurrency: numbe
   { name: 'req/s: without config.json / configured (max_batch_size 1024)', goal: '~1x', workload: 'k1', concurrency: 16, a: 'noconfig', b: 'configured', metric: (r) => r.requestsPerS, digits: 2 },
   { name: 'req/s: without config.json / raw peer', goal: '', workload: 'k1', concurrency: 16, a: 'noconfig', b: 'raw-peer', metric: (r) => r.requestsPerS, digits: 2 },
   { name: 'K=200 req/s: without config.json / raw peer', goal: '>= 1.5x', workload: 'k200', concurrency: 16, a: 'noconfig', b: 'raw-peer', metric: (r) => r.requestsPerS, digits: 2 },
+  { name: 'K=200 req/s: without config.json / raw peer with 2 threads', goal: '>= 1.5x', workload: 'k200', concurrency: 16, a: 'noconfig', b: 'raw-peer-2t', metric: (r) => r.requestsPerS, digits: 2 },
   { name: 'K=200 server CPU per row: without config.json / raw peer', goal: '', workload: 'k200', concurrency: 16, a: 'noconfig', b: 'raw-peer', metric: (r) => r.efficiency?.serverCpuUsPerRow, digits: 2 },
   { name: 'K=1 p50 at 1 in flight: without config.json / raw peer', goal: '<= 1.1x', workload: 'k1', concurrency: 1, a: 'noconfig', b: 'raw-peer', metric: (r) => r.p50Us, digits: 2 },
 ];

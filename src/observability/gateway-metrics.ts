@@ -61,6 +61,7 @@ export function createGatewayMetrics() {
     logFailures: registry.counter('infergate_log_failures_total', 'Error-answer log lines that could not be written (the answer was still sent)'),
     // Leak checks: both return to 0 when nothing is in flight (test/server/faults.test.ts).
     batchBuffers: registry.gauge('infergate_batch_buffers_checked_out', 'Shared input buffers held by batches (0 when idle)'),
+    bodyBuffers: registry.gauge('infergate_body_buffers_checked_out', 'Pooled request body buffers held by HTTP exchanges not yet answered (0 when idle)'),
     workerExits: registry.counter('infergate_worker_exits_total', 'Worker threads that died and were replaced'),
   };
 }

@@ -61,6 +61,8 @@ export class ModelPipeline {
   readonly #batcher: DynamicBatcher<ValidatedRequest>;
   /** Undefined when the model has no concurrency limit. */
   readonly gate: ConcurrencyGate | undefined;
+  /** Requests already settled (cancelled mid-batch): their body may be another's by now. */
+  readonly #settled = new WeakSet<ValidatedRequest>();
 
   constructor(spec: PipelineSpec, deps: PipelineDeps) {
     this.spec = spec;
@@ -122,6 +124,7 @@ export class ModelPipeline {
       });
       ok = true;
     } finally {
+      this.#settled.add(v);
       executor.noteDone();
       gate?.release(admittedUs, v.rows, ok);
     }
@@ -152,8 +155,11 @@ export class ModelPipeline {
       if (batch.entries.length === 1 || toInferError(e).code === 'IG_WORKER_EXITED') throw e;
       // One request's data can break a whole batch (an out-of-range embedding id, say). Run
       // each entry alone so that only the culprit fails and the others lose nothing.
-      const outputs = await Promise.all(batch.entries.map((entry) =>
-        this.#run([entry], entry.rows).then((r) => r.outputs[0]!, (ee: unknown) => toInferError(ee))));
+      // A request cancelled while the batch ran is settled, and its body's buffer may hold
+      // another request's bytes by now (src/server/body.ts): it is not run again.
+      const outputs = await Promise.all(batch.entries.map((entry) => (this.#settled.has(entry.payload)
+        ? err('IG_CANCELLED', 'the client cancelled the request')
+        : this.#run([entry], entry.rows).then((r) => r.outputs[0]!, (ee: unknown) => toInferError(ee)))));
       return { outputs };
     }
   }

@@ -5,7 +5,7 @@ import uWS from 'uWebSockets.js';
 import { performance } from 'node:perf_hooks';
 import { err, type InferError } from '../core/errors.js';
 import { HttpExchange } from './http-exchange.js';
-import { readBody } from './body.js';
+import { createBodyPool, readBody, releaseBody } from './body.js';
 import { decodeRequest, detectFormat, readInferBody, encodeError, encodeResponse, type JsonDecoding, type WireFormat } from './formats.js';
 import { DecodeThread } from './decode-thread.js';
 import { Reclaimer } from './reclaim.js';
@@ -19,6 +19,7 @@ import { checkHead } from './strict-head.js';
 import { Redactor } from './public-error.js';
 import { bearerCheck, WWW_AUTHENTICATE } from './admin-auth.js';
 import { startHealthListener, type HealthListener } from './health-listener.js';
+import type { BufferPoolStats } from '../core/buffer-pool.js';
 
 export interface ServerOptions {
   host: string;
@@ -55,6 +56,8 @@ export interface RunningServer {
   readonly inFlight: number;
   /** Closes every connection (after draining). */
   closeAll(): void;
+  /** Request body buffers (body.ts): checkedOut is the bodies of exchanges not yet finished. */
+  bodyBufferStats(): BufferPoolStats;
 }
 
 /** uWS's ListenOptions value (a const enum in its typings, so not importable at run time). */
@@ -104,6 +107,7 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
     thread: new DecodeThread(),
   };
   const reclaimer = new Reclaimer();
+  const bodyPool = createBodyPool();
 
   // Every route is declared here first, then registered with uWS with one catch-all per pattern
   // for the other methods: a known route with the wrong method is a 405 with Allow, an unknown
@@ -139,10 +143,11 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
     let id = '';
     ex.model = model;
     void (async () => {
+      let body: Awaited<ReturnType<typeof readInferBody>> | undefined;
       try {
         // Before the body: an unknown model is a 404 whatever the body holds (as in Triton).
         service.checkModel(model, version);
-        const body = await readInferBody(ex, format, opts.maxBodyBytes, json);
+        body = await readInferBody(ex, format, opts.maxBodyBytes, json, bodyPool);
         const readMs = performance.now();
         const decoded = decodeRequest(ex, format, body, model, version, json);
         // Large JSON comes back from the decode thread; everything else is decoded already.
@@ -167,6 +172,7 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         const pe = redact.error(e);
         ex.finishError(pe, encodeError(format, pe, id, model));
       }
+      if (body instanceof Uint8Array) releaseBody(bodyPool, body); // answered: no view into it is left (body.ts)
       // The client left mid-body or mid-compute: its buffers are garbage (reclaim.ts).
       if (ex.aborted) reclaimer.noteAbandoned(ex.contentLength ?? 0);
     })();
@@ -270,6 +276,7 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         get inFlight() {
           return gate.inFlight;
         },
+        bodyBufferStats: () => bodyPool.stats(),
         closeAll() {
           stopListening();
           stream.closeAll();

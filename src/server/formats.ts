@@ -8,7 +8,7 @@ import { decodeJsonRequest, encodeJsonResponse, type JsonLimits } from '../proto
 import { decodeBinaryRequest, encodeBinaryResponse } from '../protocol/binary-ext.js';
 import type { HttpExchange } from './http-exchange.js';
 import type { BodyStream, DecodeThread } from './decode-thread.js';
-import { readBody, streamBody } from './body.js';
+import { readBody, streamBody, type BodyPool } from './body.js';
 
 export type WireFormat = 'json' | 'binary' | 'flatbuffers';
 
@@ -47,11 +47,12 @@ export interface JsonDecoding {
 /** The body of an /infer exchange: read whole, or (JSON of a known length over both
  *  --json-offload-bytes and 1 MiB) streamed to the decode thread as it arrives, so that the
  *  HTTP thread never holds it whole (decode-thread.ts says why). */
-export async function readInferBody(ex: HttpExchange, format: WireFormat, maxBodyBytes: number, json: JsonDecoding): Promise<Uint8Array | BodyStream> {
+export async function readInferBody(ex: HttpExchange, format: WireFormat, maxBodyBytes: number, json: JsonDecoding,
+  pool?: BodyPool): Promise<Uint8Array | BodyStream> {
   const declared = ex.contentLength;
   const streamed = format === 'json' && JSON_TYPES.has(ex.contentType) && declared !== undefined && declared <= maxBodyBytes &&
     declared > json.limits.scanAboveBytes && declared > json.thread.streamAboveBytes ? json.thread.open(declared) : undefined;
-  if (!streamed) return readBody(ex, maxBodyBytes);
+  if (!streamed) return readBody(ex, maxBodyBytes, pool);
   try {
     await streamBody(ex, declared!, streamed);
     return streamed;

@@ -12,7 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 const RECLAIM_AFTER_BYTES = 64 * 1024 * 1024;
-// After the batch buffer pool has let its idle buffers go (IDLE_TRIM_MS, src/batching/sab-pool.ts).
+// After the batch buffer pool has let its idle buffers go (IDLE_TRIM_MS, src/core/buffer-pool.ts).
 const RECLAIM_QUIET_MS = 3000;
 
 let collect: (() => void) | undefined;

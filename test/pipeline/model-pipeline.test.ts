@@ -134,6 +134,24 @@ test('a request that breaks its batch fails alone; the others in the batch are a
   assert.equal(ex.tasks.length, 4, 'one batch of 3, then each request alone');
 });
 
+test('a request cancelled while its batch ran is not run again when the batch is split up (its body may be reused)', async () => {
+  const { p, ex } = pipeline();
+  ex.failWhen = (v) => (v.length > FEATURES ? new Error('the batch breaks') : undefined);
+  const ac = new AbortController();
+  const all = Promise.allSettled([
+    p.infer(request(1, 0), undefined, 0), p.infer(request(1, 100), ac.signal, 0), p.infer(request(1, 10), undefined, 0),
+  ]);
+  // Queued after the batcher's dispatch turn: the batch of 3 is running when the client leaves.
+  setImmediate(() => ac.abort());
+  const [a, b, c] = await all;
+  assert.equal(a.status, 'fulfilled');
+  assert.equal(c.status, 'fulfilled');
+  assert.equal(b.status, 'rejected');
+  assert.equal((b.reason as InferError).code, 'IG_CANCELLED');
+  assert.equal(ex.tasks.length, 3, 'one batch of 3, then the two live requests alone');
+  assert.ok(ex.tasks.every((t) => !t.values.includes(100) || t.rows === 3), 'the cancelled request ran only in the first batch');
+});
+
 test('without batching (max batch 0) each request runs alone with its own shape', async () => {
   const { p, ex } = pipeline({
     maxBatchSize: 0, batching: { maxQueueDelayUs: 0 },

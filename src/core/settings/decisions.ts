@@ -17,6 +17,7 @@ export const DECISIONS: Readonly<Record<string, { slug: string; title: string }>
   '014': { slug: 'metric-buckets', title: 'Histogram buckets that resolve the stages they time' },
   '015': { slug: 'bounded-json', title: 'Bounded JSON: limits before allocation, big bodies off the HTTP thread' },
   '016': { slug: 'tracing-sample-first', title: 'Tracing decides sampling first; the export stays on the HTTP thread' },
+  '017': { slug: 'pooled-request-bodies', title: 'Request bodies in pooled buffers, given back when the answer is written' },
 });
 
 /** "docs/decisions/001-inline-small-batches.md" */

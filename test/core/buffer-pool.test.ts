@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SabPool, sizeClassBytes } from '../../src/batching/sab-pool.js';
+import { BufferPool, sizeClassBytes } from '../../src/core/buffer-pool.js';
+import { SabPool } from '../../src/batching/sab-pool.js';
 
 test('size classes are powers of two with a floor', () => {
   assert.equal(sizeClassBytes(0, 1024), 1024);
@@ -47,4 +48,26 @@ test('bad options and sizes are RangeErrors', () => {
   assert.throws(() => new SabPool({ maxClassBytes: 512 }), RangeError);
   assert.throws(() => new SabPool().acquire(-1), RangeError);
   assert.throws(() => new SabPool().acquire(1.5), RangeError);
+});
+
+test('a pool of plain ArrayBuffers (request bodies): owns() says what is checked out now', () => {
+  const pool = new BufferPool('bodyPool', (n) => new ArrayBuffer(n), { minClassBytes: 4096 });
+  const a = pool.acquire(100);
+  assert.ok(a instanceof ArrayBuffer);
+  assert.equal(a.byteLength, 4096);
+  assert.ok(pool.owns(a));
+  pool.release(a);
+  assert.ok(!pool.owns(a));
+  assert.throws(() => pool.release(a), /^Error: bodyPool\.release: buffer is not checked out/);
+  assert.throws(() => pool.acquire(-1), /^RangeError: bodyPool\.acquire/);
+});
+
+test('a buffer transferred away (detached) is counted back and not kept', () => {
+  const pool = new BufferPool('bodyPool', (n) => new ArrayBuffer(n), { minClassBytes: 4096 });
+  const a = pool.acquire(5000);
+  structuredClone(a, { transfer: [a] });
+  assert.equal(a.byteLength, 0);
+  pool.release(a);
+  assert.deepEqual(pool.stats(), { checkedOut: 0, idleBuffers: 0, idleBytes: 0, reused: 0, allocated: 1 });
+  assert.notEqual(pool.acquire(5000), a);
 });
