@@ -12,6 +12,7 @@
 // Options: --reps 3 --duration-s 3 --warmup-s 1 --seed 1 --systems a,b,... --out FILE.json
 //          --mbs-sweep 8,32,... (instead of the systems: the model without config.json at each
 //          --default-max-batch-size, for docs/decisions/013) --no-wrk
+import { parseRepOptions } from './harness/rep-options.js';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -44,21 +45,14 @@ const POINTS = [
 
 function parse(argv: string[]) {
   const o = { reps: 3, durationS: 3, warmupS: 1, seed: 1, systems: Object.keys(SYSTEMS), out: '', mbsSweep: [] as number[], wrk: true };
-  for (let i = 0; i < argv.length; i++) {
-    const v = (): string => argv[++i] ?? '';
-    switch (argv[i]) {
-      case '--reps': o.reps = Number(v()); break;
-      case '--duration-s': o.durationS = Number(v()); break;
-      case '--warmup-s': o.warmupS = Number(v()); break;
-      case '--seed': o.seed = Number(v()); break;
-      case '--systems': o.systems = v().split(','); break;
-      case '--out': o.out = v(); break;
-      case '--mbs-sweep': o.mbsSweep = v().split(',').map(Number); break;
-      case '--no-wrk': o.wrk = false; break;
-      default: throw new Error(`unknown option "${argv[i]}"`);
+  return parseRepOptions(argv, o, (flag, value) => {
+    switch (flag) {
+      case '--seed': o.seed = Number(value()); return true;
+      case '--mbs-sweep': o.mbsSweep = value().split(',').map(Number); return true;
+      case '--no-wrk': o.wrk = false; return true;
+      default: return false;
     }
-  }
-  return o;
+  });
 }
 
 function log(msg: string): void {
