@@ -55,7 +55,17 @@ export class InferError extends Error {
   /** Seconds for a Retry-After header, on retryable overload errors. */
   readonly retryAfterS: number | undefined;
   constructor(code: ErrorCode, message: string, opts: { cause?: unknown; retryAfterS?: number } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    // Only an internal error is a bug whose stack anyone reads (request-log.ts logs it; no
+    // answer ever carries one). Every other code is an answer to a caller, and under overload
+    // the refusals are most of the traffic: capturing a stack cost a third of a 429's CPU
+    // (bench/results/2026-12-01-refusal-cost.md).
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (code !== 'IG_INTERNAL') Error.stackTraceLimit = 0;
+    try {
+      super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
     this.name = 'InferError';
     this.code = code;
     this.retryAfterS = opts.retryAfterS;

@@ -69,8 +69,9 @@ export interface InferenceService {
   /** Throws InferError IG_MODEL_NOT_FOUND / IG_VERSION_NOT_FOUND. */
   modelMetadata(name: string, version: string): ModelMetadata;
   modelReady(name: string, version: string): boolean;
-  /** Throws InferError IG_MODEL_NOT_FOUND / IG_VERSION_NOT_FOUND, and nothing else, so that a
-   *  transport can refuse an unknown model before reading the request's body. */
+  /** Throws InferError IG_MODEL_NOT_FOUND / IG_VERSION_NOT_FOUND, or IG_CONCURRENCY_LIMIT when
+   *  the version that will serve has no room under its concurrency limit for one more row, and
+   *  nothing else, so that a transport can refuse before reading the request's body. */
   checkModel(name: string, version: string): void;
   /** The effective configuration, config.json-shaped (snake_case) with every default filled. */
   modelConfig(name: string, version: string): Record<string, unknown>;

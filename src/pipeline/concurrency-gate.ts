@@ -79,12 +79,8 @@ export class ConcurrencyGate {
    *  IG_CONCURRENCY_LIMIT. A request is admitted when its rows fit under the limit, or when
    *  nothing is admitted (so that one request larger than the limit still runs alone). */
   acquire(rows: number): number {
-    const limit = this.limit;
     const work = this.#batching ? rows : 1;
-    if (this.inFlight > 0 && this.inFlightRows + work > limit * this.unitRows) {
-      this.refused++;
-      throw err('IG_CONCURRENCY_LIMIT', `${this.#label}: ${this.#describe(limit)} already admitted (concurrency limit, ${this.mode})`, { retryAfterS: this.#retryAfterS });
-    }
+    this.#refuseBeyond(work);
     this.inFlight++;
     this.inFlightRows += work;
     if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
@@ -101,6 +97,21 @@ export class ConcurrencyGate {
     const now = this.#nowUs();
     const w = this.#adaptive.onSample(now, now - admittedUs, admittedUs, inFlightBatches);
     if (w && this.onWindow) this.onWindow(w);
+  }
+
+  /** Before a request's body is read: refuses (IG_CONCURRENCY_LIMIT) when not even one more
+   *  row (one request, without batching) would be admitted now, so that under overload a
+   *  refusal costs no body read, decoding or validation. */
+  refuseIfFull(): void {
+    this.#refuseBeyond(1);
+  }
+
+  #refuseBeyond(work: number): void {
+    const limit = this.limit;
+    if (this.inFlight > 0 && this.inFlightRows + work > limit * this.unitRows) {
+      this.refused++;
+      throw err('IG_CONCURRENCY_LIMIT', `${this.#label}: ${this.#describe(limit)} already admitted (concurrency limit, ${this.mode})`, { retryAfterS: this.#retryAfterS });
+    }
   }
 
   #describe(limit: number): string {

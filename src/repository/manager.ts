@@ -81,6 +81,25 @@ export class ModelManager extends ModelRepository implements InferenceService {
     if (version !== '' && entry.versions.size > 0 && !entry.versions.has(version)) {
       throw err('IG_VERSION_NOT_FOUND', `model "${name}" has no version "${version}" (versions: ${[...entry.versions.keys()].join(', ')})`);
     }
+    // The version that will serve, when the body cannot change it (an A/B split may route by
+    // a parameter in the body); one that is not ready is infer()'s to refuse, as before.
+    if (version === '' && entry.routing) return;
+    let host: ModelVersion | undefined;
+    try {
+      host = this.resolve(name, version);
+    } catch {
+      return;
+    }
+    try {
+      host.refuseIfFull();
+    } catch (e) {
+      // Counted here, under the version that refused, as infer() counts its own failures.
+      const ie = toInferError(e);
+      this.metrics.requestFailure.inc(failureLabels(host.labels.model, host.labels.version, ie.code));
+      this.#counted.add(ie);
+      host.stats.fail(0);
+      throw ie;
+    }
   }
 
   modelConfig(name: string, version: string): Record<string, unknown> {
@@ -142,7 +161,10 @@ export class ModelManager extends ModelRepository implements InferenceService {
       return resp;
     } catch (e) {
       const ie = toInferError(e);
-      this.metrics.requestFailure.inc({ ...labels, code: ie.code });
+      // Before a version was resolved the names are the caller's: unknown ones count under ""
+      // (as countRejected does), so that typos cannot grow the series or the label cache.
+      this.metrics.requestFailure.inc(host ? failureLabels(labels.model, labels.version, ie.code)
+        : failureLabels(this.models.has(req.modelName) ? req.modelName : '', this.models.get(req.modelName)?.versions.has(req.modelVersion) ? req.modelVersion : '', ie.code));
       this.#counted.add(ie);
       host?.stats.fail((performance.now() - opts.arrivalMs) * 1000);
       span?.end({ status: ie.status, code: ie.code });
@@ -184,7 +206,7 @@ export class ModelManager extends ModelRepository implements InferenceService {
   countRejected(a: ErrorAnswer): void {
     const isInfer = a.transport === 'ws' || (a.method === 'POST' && a.url.endsWith('/infer'));
     if (!isInfer || this.#counted.has(a.error)) return;
-    this.metrics.requestFailure.inc({ model: this.models.has(a.model) ? a.model : '', version: '', code: a.error.code });
+    this.metrics.requestFailure.inc(failureLabels(this.models.has(a.model) ? a.model : '', '', a.error.code));
   }
 
   observeWire(stage: WireStage, format: string, us: number): void {
@@ -199,6 +221,16 @@ export class ModelManager extends ModelRepository implements InferenceService {
 
 /** Frozen label objects, one per format: the metrics layer caches its formatted key by identity. */
 const WIRE_LABELS = new Map<string, Readonly<{ format: string }>>();
+const FAILURE_LABELS = new Map<string, Readonly<{ model: string; version: string; code: string }>>();
+/** Frozen failure labels, one per model, version and code (a bounded set: models are the
+ *  repository's, codes the catalogue's), so that a storm of refusals formats no label keys. */
+function failureLabels(model: string, version: string, code: string): Readonly<{ model: string; version: string; code: string }> {
+  const key = `${model}\u0000${version}\u0000${code}`;
+  let l = FAILURE_LABELS.get(key);
+  if (!l) FAILURE_LABELS.set(key, (l = Object.freeze({ model, version, code })));
+  return l;
+}
+
 function wireLabels(format: string): Readonly<{ format: string }> {
   let l = WIRE_LABELS.get(format);
   if (!l) WIRE_LABELS.set(format, (l = Object.freeze({ format })));

@@ -170,6 +170,11 @@ export class ModelVersion {
     await named(0, () => pool.warmInline(task(sets[0]!), sets[0]![0]?.shape[0] ?? 0));
   }
 
+  /** Throws IG_CONCURRENCY_LIMIT when the concurrency limit has no room for one more row. */
+  refuseIfFull(): void {
+    this.#pipeline?.gate?.refuseIfFull();
+  }
+
   infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number, onRan?: (r: ItemResult) => void): Promise<InferResponse> {
     const pipeline = this.#pipeline;
     if (this.state !== 'READY' || !pipeline) {

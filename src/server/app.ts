@@ -145,7 +145,7 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
     void (async () => {
       let body: Awaited<ReturnType<typeof readInferBody>> | undefined;
       try {
-        // Before the body: an unknown model is a 404 whatever the body holds (as in Triton).
+        // Before the body: an unknown model is a 404 whatever the body holds (as in Triton), a full concurrency limit a 429.
         service.checkModel(model, version);
         body = await readInferBody(ex, format, opts.maxBodyBytes, json, bodyPool);
         const readMs = performance.now();

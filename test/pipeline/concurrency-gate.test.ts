@@ -159,3 +159,22 @@ test('the gate counts rows against limit x max_batch_size; a request alone alway
   solo.acquire(500);
   assert.throws(() => solo.acquire(1), (e: InferError) => /2 requests \(limit 2\)/.test(e.message));
 });
+
+test('refuseIfFull (before a body is read) refuses only when not even one more row fits, and admits nothing', () => {
+  const opts = { nowUs: () => 0, retryAfterS: 3, label: 'm' };
+  const cfg = { mode: 'fixed' as const, initialLimit: 2, minLimit: 1, maxLimit: 10, latencyTolerancePercent: 50 };
+  const g = new ConcurrencyGate(cfg, { ...opts, batchRows: 100 });
+  g.refuseIfFull(); // empty: never refuses
+  const t = g.acquire(199);
+  g.refuseIfFull(); // one row still fits
+  g.acquire(1);
+  assert.throws(() => g.refuseIfFull(), (e: InferError) => e.code === 'IG_CONCURRENCY_LIMIT' && e.retryAfterS === 3);
+  assert.deepEqual([g.inFlight, g.inFlightRows, g.refused], [2, 200, 1]);
+  g.release(t, 199, true);
+  g.refuseIfFull();
+  const solo = new ConcurrencyGate(cfg, { ...opts, batchRows: 0 });
+  solo.acquire(500);
+  solo.refuseIfFull();
+  solo.acquire(500);
+  assert.throws(() => solo.refuseIfFull(), /2 requests \(limit 2\)/);
+});

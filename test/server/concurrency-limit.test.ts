@@ -4,6 +4,8 @@
 // limit is a Prometheus gauge.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,4 +84,40 @@ test('without concurrency_limit (the default) nothing is refused and no gauge is
   assert.equal(gw.manager.host('unlimited').gate, undefined);
   const text = await (await fetch(`${gw.url}/metrics`)).text();
   assert.equal(metric(text, 'infergate_concurrency_limit', 'unlimited'), undefined);
+});
+
+test('a full limit refuses before the body is read; the connection then carries the next request', async () => {
+  const gate = gw.manager.host('fixed4').gate!;
+  const admitted = Array.from({ length: 4 }, () => gate.acquire(1000)); // 4 batches of 1000 rows: full
+  const refusedBefore = gate.refused;
+  const b = body('fixed4', 1000, 3);
+  const head = `POST /v2/models/fixed4/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-flatbuffers\r\nContent-Length: ${b.byteLength}\r\n\r\n`;
+  const socket = net.connect(gw.port, '127.0.0.1');
+  await once(socket, 'connect');
+  let received = '';
+  socket.on('data', (d: Buffer) => { received += d.toString('latin1'); });
+  const until = async (pattern: RegExp, what: string): Promise<void> => {
+    for (let i = 0; i < 200 && !pattern.test(received); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(received, pattern, what);
+  };
+  try {
+    socket.write(head); // the head alone: the answer must not wait for a body
+    await until(/^HTTP\/1\.1 429 [^]*\r\n\r\n/, 'a 429 before any byte of the body');
+    assert.match(received, /\r\nX-Infergate-Error: IG_CONCURRENCY_LIMIT\r\n/i);
+    assert.match(received, /\r\nRetry-After: 2\r\n/i);
+    assert.equal(gate.refused, refusedBefore + 1);
+    assert.equal(gate.inFlight, 4, 'the refusal admitted nothing');
+    for (const t of admitted) gate.release(t, 1000, false);
+    // The body the refused request announced, then a second request on the same connection.
+    received = '';
+    socket.write(Buffer.from(b));
+    socket.write(head);
+    socket.write(Buffer.from(b));
+    await until(/^HTTP\/1\.1 200 /, 'the next request on the connection is answered');
+  } finally {
+    socket.destroy();
+  }
+  assert.equal(gate.inFlight, 0);
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  assert.equal(metric(text, 'infergate_concurrency_refused_total', 'fixed4'), gate.refused);
 });
