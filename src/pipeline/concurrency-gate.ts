@@ -88,14 +88,16 @@ export class ConcurrencyGate {
   }
 
   /** One admitted request of `rows` rows finished. Only successes are latency samples: a
-   *  failure's latency (a refused shape, a cancellation) says nothing about the model's load. */
-  release(admittedUs: number, rows: number, ok: boolean): void {
+   *  failure's latency (a refused shape, a cancellation) says nothing about the model's load.
+   *  A sample runs from `sampleStartUs` (the request's arrival, when the caller knows it) to
+   *  now; `admittedUs` (acquire's answer) says which window admitted it. */
+  release(admittedUs: number, rows: number, ok: boolean, sampleStartUs = admittedUs): void {
     const inFlightBatches = this.inFlightRows / this.unitRows;
     this.inFlight--;
     this.inFlightRows -= this.#batching ? rows : 1;
     if (!ok || !this.#adaptive) return;
     const now = this.#nowUs();
-    const w = this.#adaptive.onSample(now, now - admittedUs, admittedUs, inFlightBatches);
+    const w = this.#adaptive.onSample(now, now - sampleStartUs, admittedUs, inFlightBatches);
     if (w && this.onWindow) this.onWindow(w);
   }
 

@@ -101,14 +101,19 @@ export class ModelPipeline {
   }
 
   /** Validates, queues and answers one request. Rejects with an InferError. `onRan` hears how
-   *  it ran (queue and compute time, its batch's rows), for its trace span. */
-  async infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number, onRan?: (r: ItemResult) => void): Promise<InferResponse> {
+   *  it ran (queue and compute time, its batch's rows), for its trace span. `arrivalUs` (the
+   *  gate's clock) is when the transport received its head: the concurrency limit's latency
+   *  samples start there, so that the time its body waited to be read counts (under overload
+   *  the thread that reads bodies is the one that is late). */
+  async infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number, onRan?: (r: ItemResult) => void,
+    arrivalUs?: number): Promise<InferResponse> {
     const s = this.spec;
     const v = validateRequest(req, { name: s.name, inputs: s.inputs, outputs: s.outputs, maxBatchSize: s.maxBatchSize });
     const executor = this.#deps.executor;
     const gate = this.gate;
     // Throws IG_CONCURRENCY_LIMIT at once when the limit is reached: nothing is queued.
     const admittedUs = gate ? gate.acquire(v.rows) : 0;
+    const sampleStartUs = arrivalUs !== undefined && arrivalUs < admittedUs ? arrivalUs : admittedUs;
     executor.noteArrival();
     let result;
     let ok = false;
@@ -126,7 +131,7 @@ export class ModelPipeline {
     } finally {
       this.#settled.add(v);
       executor.noteDone();
-      gate?.release(admittedUs, v.rows, ok);
+      gate?.release(admittedUs, v.rows, ok, sampleStartUs);
     }
     onRan?.(result);
     this.#deps.metrics.queueDuration.observe(this.labels, result.queueUs);

@@ -149,7 +149,7 @@ export class ModelManager extends ModelRepository implements InferenceService {
       labels = host.labels;
       const timeoutUs = req.timeoutUs > 0 ? req.timeoutUs : opts.headerTimeoutUs ?? 0;
       const deadlineUs = timeoutUs > 0 ? opts.arrivalMs * 1000 + timeoutUs : 0;
-      const live = host.infer(req, opts.signal, deadlineUs, span && ((r) => { ran = r; }));
+      const live = host.infer(req, opts.signal, deadlineUs, span && ((r) => { ran = r; }), opts.arrivalMs * 1000);
       // The copy leaves after the live request is dispatched, and on a later turn (shadow.ts).
       if (routing?.shadow && routing.shadow.version !== host.version) this.#mirror(req, routing.shadow.version, live, host.version);
       const resp = await live;

@@ -175,12 +175,12 @@ export class ModelVersion {
     this.#pipeline?.gate?.refuseIfFull();
   }
 
-  infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number, onRan?: (r: ItemResult) => void): Promise<InferResponse> {
+  infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number, onRan?: (r: ItemResult) => void, arrivalUs?: number): Promise<InferResponse> {
     const pipeline = this.#pipeline;
     if (this.state !== 'READY' || !pipeline) {
       return Promise.reject(err('IG_MODEL_NOT_READY', `model "${this.name}" version ${this.version} is not ready${this.error ? `: ${this.error}` : ''}`, { retryAfterS: 1 }));
     }
-    return pipeline.infer(req, signal, deadlineUs, onRan);
+    return pipeline.infer(req, signal, deadlineUs, onRan, arrivalUs);
   }
 
   /** Stops admitting, finishes queued and running work, then drops every session handle. */

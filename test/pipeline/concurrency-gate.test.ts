@@ -178,3 +178,21 @@ test('refuseIfFull (before a body is read) refuses only when not even one more r
   solo.acquire(500);
   assert.throws(() => solo.refuseIfFull(), /2 requests \(limit 2\)/);
 });
+
+test('a latency sample may start at the request\'s arrival (its body read counts); the window that admitted it still decides a probe', () => {
+  let now = 0;
+  const gate = new ConcurrencyGate({ mode: 'adaptive', initialLimit: 4, minLimit: 1, maxLimit: 100, latencyTolerancePercent: 50 },
+    { nowUs: () => now, retryAfterS: 1, label: 'm', batchRows: 100 });
+  const windows: number[] = [];
+  gate.onWindow = (w) => void windows.push(w.latencyUs);
+  for (let i = 0; i < 40; i++) {
+    now += 5_000;
+    const arrivalUs = now;
+    now += 3_000; // the body is read
+    const admitted = gate.acquire(10);
+    now += 1_000; // queue + compute
+    gate.release(admitted, 10, true, arrivalUs);
+  }
+  assert.ok(windows.length > 0);
+  assert.equal(windows[0], 4_000, 'arrival to answer, not admission to answer (1,000 us)');
+});
