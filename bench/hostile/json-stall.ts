@@ -5,7 +5,8 @@
 //     (health-prober.ts), the next probe 1 ms (--probe-interval-ms) after each answer, so a
 //     stall longer than about 1.2 ms is seen by some probe. Reports, over the probes that were
 //     waiting between the body's first byte and its answer, their count and p50/p99/max
-//     (target: max <= 10 ms), and the server's RSS before, peak, after. With --hostile-ab the
+//     (target: max <= 10 ms), and the server's RSS before, peak, after. --client-nice N sends
+//     at nice N (a remote client's CPU is not the server's; setting it back needs root). With --hostile-ab the
 //     baseline tree (A, --baseline) gets the same bodies, interleaved with this tree's runs.
 //  2. A/B: K=1 JSON closed loop (loadgen, 4 in flight) against this tree (B) and a baseline
 //     tree (A, --baseline DIR, default /work/main), interleaved, `--ab-reps` runs each; the
@@ -14,7 +15,7 @@
 // Writes bench/results/json-stall-<date>.json.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildRanker } from '../../scripts/gen-demo-models.js';
@@ -64,10 +65,16 @@ async function hostileRun(gw: ServerHandle, port: number, body: Buffer): Promise
   })();
   const intervalMs = Number(arg('probe-interval-ms', '1'));
   const prober = await startProber(port, intervalMs);
+  // --client-nice N: this thread (the hostile sender) runs at nice N while it sends, after the
+  // prober was started at the bench's own priority. On a 2-core machine the sender's CPU is the
+  // server's; a hostile client elsewhere on the network costs the server none of it.
+  const clientNice = Number(arg('client-nice', '0'));
+  if (clientNice !== 0) setPriority(0, clientNice);
   const c = await RawClient.open(port);
   const sendEpochMs = performance.timeOrigin + performance.now();
   const r = await c.request(postHead('/v2/models/ranker/infer', body.length, { 'Content-Type': 'application/json' }), body, 120_000);
   const answerMs = performance.timeOrigin + performance.now() - sendEpochMs;
+  if (clientNice !== 0) setPriority(0, 0); // back (as root) before the next prober is spawned
   done = true;
   await new Promise((res) => setTimeout(res, 20));
   const probes = await prober.stop();
