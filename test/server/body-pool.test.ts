@@ -55,8 +55,18 @@ async function inferChecked(rows: number, seed: number): Promise<void> {
   }
 }
 
+/** The pool once it is quiet: nothing checked out and no buffer taken for 200 ms (a client that
+ *  wrote and left at once may reach the server after the test's own writes returned). */
 async function settledStats(): Promise<ReturnType<TestGateway['server']['bodyBufferStats']>> {
-  for (let i = 0; i < 100 && gw.server.bodyBufferStats().checkedOut !== 0; i++) await new Promise((r) => setTimeout(r, 20));
+  let last = -1;
+  let quietPolls = 0;
+  for (let i = 0; i < 250 && quietPolls < 10; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    const s = gw.server.bodyBufferStats();
+    const taken = s.allocated + s.reused;
+    quietPolls = s.checkedOut === 0 && taken === last ? quietPolls + 1 : 0;
+    last = taken;
+  }
   return gw.server.bodyBufferStats();
 }
 

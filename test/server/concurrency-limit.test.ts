@@ -97,7 +97,7 @@ test('a full limit refuses before the body is read; the connection then carries 
   let received = '';
   socket.on('data', (d: Buffer) => { received += d.toString('latin1'); });
   const until = async (pattern: RegExp, what: string): Promise<void> => {
-    for (let i = 0; i < 200 && !pattern.test(received); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && !pattern.test(received); i++) await new Promise((r) => setTimeout(r, 10));
     assert.match(received, pattern, what);
   };
   try {
