@@ -1,18 +1,20 @@
 // Pools of buffers keyed by power-of-two size class: SharedArrayBuffers for batch inputs
 // (SabPool, src/batching/sab-pool.ts), plain ArrayBuffers for request bodies (src/server/body.ts).
 //
-// Why SABs: a worker thread reads a SharedArrayBuffer in place; posting it costs a handle, not a
-// structured-clone copy of the tensor bytes. Why a pool: allocating (and zero-filling) a fresh
-// SAB per batch costs more than the copy into it for small batches, and churns the GC.
+// Why SABs for batches: a worker thread reads a SharedArrayBuffer in place; posting it costs a
+// handle, not a structured-clone copy of the tensor bytes. Why pools: allocating (and
+// zero-filling) a fresh buffer per batch costs more than the copy into it for small batches, and
+// every fresh ArrayBuffer is external memory that drives V8 into full collections
+// (docs/decisions/017).
 //
-// Ownership: acquire() hands a buffer to the caller (the batch), which owns it until release().
-// The batch must not release it before the worker's result has arrived: the worker reads the
-// buffer during its run call. After release() the pool may hand the same memory to another
-// batch at once, so any view the caller kept over it becomes garbage.
-// A buffer handed back is not zeroed: users must only read the byteLength they wrote.
-// A buffer released detached (transferred to another thread meanwhile) is counted back and dropped.
-// Idle buffers are dropped after IDLE_TRIM_MS without any acquire(): a burst (or an abort storm)
-// must not keep up to maxIdleBytes mapped on a server that has gone quiet.
+// Ownership: acquire() hands a buffer to the caller, which owns it until release(). A batch must
+// not release its buffer before the worker's result has arrived (the worker reads it during its
+// run call); a request's body not before its answer is written (body.ts). After release() the
+// pool may hand the same memory to someone else at once, so any view the caller kept over it
+// becomes garbage. A buffer handed back is not zeroed: users must only read the byteLength they
+// wrote. A buffer released detached (transferred to another thread meanwhile) is counted back and
+// dropped. Idle buffers are dropped after IDLE_TRIM_MS without any acquire(): a burst (or an
+// abort storm) must not keep up to maxIdleBytes mapped on a server that has gone quiet.
 
 /** A pool unused this long lets its idle buffers go (the next burst allocates afresh). */
 export const IDLE_TRIM_MS = 2000;
