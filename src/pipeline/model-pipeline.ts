@@ -21,7 +21,7 @@ import type { ModelRef } from '../pool/task.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { BatchExecutor } from './executor.js';
 import { toTaskTensor, unbatchedInputs } from './task-tensors.js';
-import { validateRequest, type ValidatedRequest } from './validate.js';
+import { validateRequest, type ValidatedRequest, type ValidationModel } from './validate.js';
 import type { ModelStats } from './model-stats.js';
 import { ConcurrencyGate, type GateConfig } from './concurrency-gate.js';
 
@@ -59,15 +59,15 @@ export class ModelPipeline {
   readonly labels: Readonly<{ model: string; version: string }>;
   readonly #deps: PipelineDeps;
   readonly #batcher: DynamicBatcher<ValidatedRequest>;
+  readonly #validation: ValidationModel;
   /** Undefined when the model has no concurrency limit. */
   readonly gate: ConcurrencyGate | undefined;
-  /** Requests already settled (cancelled mid-batch): their body may be another's by now. */
-  readonly #settled = new WeakSet<ValidatedRequest>();
 
   constructor(spec: PipelineSpec, deps: PipelineDeps) {
     this.spec = spec;
     this.#deps = deps;
     this.labels = Object.freeze({ model: spec.name, version: spec.version });
+    this.#validation = { name: spec.name, inputs: spec.inputs, outputs: spec.outputs, outputNames: spec.outputs.map((o) => o.name), maxBatchSize: spec.maxBatchSize };
     const c = spec.concurrency;
     if (c !== undefined && c.mode !== 'off') {
       const clock = deps.clock;
@@ -108,7 +108,7 @@ export class ModelPipeline {
   async infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number, onRan?: (r: ItemResult) => void,
     arrivalUs?: number): Promise<InferResponse> {
     const s = this.spec;
-    const v = validateRequest(req, { name: s.name, inputs: s.inputs, outputs: s.outputs, maxBatchSize: s.maxBatchSize });
+    const v = validateRequest(req, this.#validation);
     const executor = this.#deps.executor;
     const gate = this.gate;
     // Throws IG_CONCURRENCY_LIMIT at once when the limit is reached: nothing is queued.
@@ -129,7 +129,7 @@ export class ModelPipeline {
       });
       ok = true;
     } finally {
-      this.#settled.add(v);
+      v.settled = true; // its body may be another's from now on (see #execute)
       executor.noteDone();
       gate?.release(admittedUs, v.rows, ok, sampleStartUs);
     }
@@ -162,7 +162,7 @@ export class ModelPipeline {
       // each entry alone so that only the culprit fails and the others lose nothing.
       // A request cancelled while the batch ran is settled, and its body's buffer may hold
       // another request's bytes by now (src/server/body.ts): it is not run again.
-      const outputs = await Promise.all(batch.entries.map((entry) => (this.#settled.has(entry.payload)
+      const outputs = await Promise.all(batch.entries.map((entry) => (entry.payload.settled
         ? err('IG_CANCELLED', 'the client cancelled the request')
         : this.#run([entry], entry.rows).then((r) => r.outputs[0]!, (ee: unknown) => toInferError(ee)))));
       return { outputs };

@@ -13,28 +13,45 @@ export interface ValidatedRequest {
   rows: number;
   /** Output names to return; all when the request named none. */
   outputs: string[];
+  /** Set once the request is settled (answered, failed or cancelled): from then on its tensors'
+   *  bytes may belong to another request (the body pool, src/server/body.ts), so it must not
+   *  run again (model-pipeline.ts reruns a failed batch request by request). */
+  settled: boolean;
 }
 
-export function validateRequest(
-  req: InferRequest,
-  model: { name: string; inputs: readonly TensorMetadata[]; outputs: readonly TensorMetadata[]; maxBatchSize: number },
-): ValidatedRequest {
-  const byName = new Map<string, WireTensor>();
-  for (const t of req.inputs) {
-    if (byName.has(t.name)) throw err('IG_BAD_REQUEST', `input "${t.name}" is given more than once`);
-    byName.set(t.name, t);
+/** The model's side of validation. `outputNames` is the outputs' names in order (the default
+ *  when a request names none; copied per request since callers may keep it). */
+export interface ValidationModel {
+  name: string;
+  inputs: readonly TensorMetadata[];
+  outputs: readonly TensorMetadata[];
+  outputNames: readonly string[];
+  maxBatchSize: number;
+}
+
+/** The tensor named `name`, or undefined. A linear scan: requests carry a handful of tensors,
+ *  and this runs per request (no Map or Set per request). */
+function byName<X extends { name: string }>(list: readonly X[], name: string): X | undefined {
+  for (let i = 0; i < list.length; i++) if (list[i]!.name === name) return list[i];
+  return undefined;
+}
+
+export function validateRequest(req: InferRequest, model: ValidationModel): ValidatedRequest {
+  const given = req.inputs;
+  for (let i = 0; i < given.length; i++) {
+    const name = given[i]!.name;
+    for (let j = 0; j < i; j++) if (given[j]!.name === name) throw err('IG_BAD_REQUEST', `input "${name}" is given more than once`);
   }
-  const known = new Set(model.inputs.map((i) => i.name));
-  for (const name of byName.keys()) {
-    if (!known.has(name)) {
-      throw err('IG_UNKNOWN_INPUT', `model "${model.name}" has no input "${name}" (inputs: ${[...known].join(', ')})`);
+  for (const { name } of given) {
+    if (byName(model.inputs, name) === undefined) {
+      throw err('IG_UNKNOWN_INPUT', `model "${model.name}" has no input "${name}" (inputs: ${model.inputs.map((m) => m.name).join(', ')})`);
     }
   }
   const batching = model.maxBatchSize > 0;
   let rows = -1;
   const inputs: Record<string, RowTensor> = {};
   for (const meta of model.inputs) {
-    const t = byName.get(meta.name);
+    const t: WireTensor | undefined = byName(given, meta.name);
     if (!t) throw err('IG_MISSING_INPUT', `model "${model.name}" needs input "${meta.name}" (${meta.datatype} ${fmt(meta.shape)}), which the request lacks`);
     if (t.datatype !== meta.datatype) {
       throw err('IG_DTYPE_MISMATCH', `input "${meta.name}" must be ${meta.datatype} (got ${t.datatype})`);
@@ -59,15 +76,18 @@ export function validateRequest(
     checkTensorBytes(t.datatype, t.shape, t.data, `input "${meta.name}"`);
     inputs[meta.name] = { datatype: t.datatype, shape: t.shape, bytes: t.data };
   }
-  const outNames = new Set(model.outputs.map((o) => o.name));
-  const outputs: string[] = [];
-  for (const o of req.outputs) {
-    if (!outNames.has(o.name)) {
-      throw err('IG_UNKNOWN_OUTPUT', `model "${model.name}" has no output "${o.name}" (outputs: ${[...outNames].join(', ')})`);
+  let outputs: string[];
+  if (req.outputs.length === 0) outputs = model.outputNames.slice();
+  else {
+    outputs = [];
+    for (const o of req.outputs) {
+      if (byName(model.outputs, o.name) === undefined) {
+        throw err('IG_UNKNOWN_OUTPUT', `model "${model.name}" has no output "${o.name}" (outputs: ${model.outputNames.join(', ')})`);
+      }
+      outputs.push(o.name);
     }
-    outputs.push(o.name);
   }
-  return { inputs, rows: batching ? rows : 1, outputs: outputs.length > 0 ? outputs : [...outNames] };
+  return { inputs, rows: batching ? rows : 1, outputs, settled: false };
 }
 
 function fmt(shape: readonly number[]): string {

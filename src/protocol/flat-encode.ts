@@ -1,5 +1,5 @@
-// FlatBuffers encoders: responses and errors (server side), requests (client side: CLI, bench
-// load generator, tests). Built with the generated builders so field slots follow the schema.
+// FlatBuffers encoders: errors (server side), requests (client side: CLI, bench load generator,
+// tests); the success response has its own writer (flat-response.ts). Built with the generated builders so field slots follow the schema.
 //
 // Speed: the Builder is pre-sized from the message so it never grows (growing copies the
 // whole buffer), and each tensor's bytes are copied once with a single set() (the generated
@@ -13,6 +13,7 @@ import {
   RequestedOutput as FbRequestedOutput, Tensor as FbTensor,
 } from './generated/infergate-generated.js';
 import { DATATYPE_NAMES } from '../core/datatypes.js';
+import { nameBytes, utf8 } from './utf8-names.js';
 import type { DataType, InferRequest, InferResponse, ParamValue, WireTensor } from '../core/types.js';
 
 export const REQUEST_IDENTIFIER = 'IGRQ';
@@ -41,38 +42,6 @@ function newBuilder(bound: number): Builder {
   // A multiple of the alignment: the finished buffer then starts on an aligned offset of
   // a fresh (aligned) ArrayBuffer, so decoding it locally also yields aligned views.
   return new Builder(Math.ceil((bound + 64) / TENSOR_DATA_ALIGNMENT) * TENSOR_DATA_ALIGNMENT);
-}
-
-const utf8Encoder = new TextEncoder();
-/** Encoded names (model, tensor names) repeat on every message; bounded so ids cannot grow it. */
-const nameCache = new Map<string, Uint8Array>();
-const NAME_CACHE_MAX = 4096;
-
-/** UTF-8 bytes of `s`. TextEncoder costs about 1 us per call from JS, so short ASCII strings
- *  (nearly all names and ids) are encoded by hand. */
-function utf8(s: string): Uint8Array {
-  const n = s.length;
-  if (n <= 256) {
-    const out = new Uint8Array(n);
-    let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) break;
-      out[i] = c;
-    }
-    if (i === n) return out;
-  }
-  return utf8Encoder.encode(s);
-}
-
-function nameBytes(s: string): Uint8Array {
-  let u = nameCache.get(s);
-  if (u === undefined) {
-    u = utf8(s);
-    if (nameCache.size >= NAME_CACHE_MAX) nameCache.clear();
-    nameCache.set(s, u);
-  }
-  return u;
 }
 
 /** A string field; '' is left out (reads back as ''). `name`: a repeating name, cached. */
@@ -164,23 +133,6 @@ export function encodeFlatRequest(req: InferRequest): Uint8Array {
   FbRequest.addInputs(b, inputs);
   FbRequest.addOutputs(b, outputs);
   b.finish(FbRequest.endInferRequest(b), REQUEST_IDENTIFIER);
-  return b.asUint8Array();
-}
-
-/** Server side: a successful response (identifier "IGRS"). */
-export function encodeFlatResponse(resp: InferResponse): Uint8Array {
-  const bound = tensorsBound(resp.outputs) + strBound(resp.modelName) + strBound(resp.modelVersion) + strBound(resp.id) + 64;
-  const b = newBuilder(bound);
-  const modelName = createString(b, resp.modelName, true);
-  const modelVersion = createString(b, resp.modelVersion, true);
-  const id = createString(b, resp.id);
-  const outputs = createTensorVector(b, resp.outputs);
-  FbResponse.startInferResponse(b);
-  FbResponse.addModelName(b, modelName);
-  FbResponse.addModelVersion(b, modelVersion);
-  FbResponse.addId(b, id);
-  FbResponse.addOutputs(b, outputs);
-  b.finish(FbResponse.endInferResponse(b), RESPONSE_IDENTIFIER);
   return b.asUint8Array();
 }
 

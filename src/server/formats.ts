@@ -3,7 +3,7 @@
 // caller never has to parse JSON.
 import { err, toInferError } from '../core/errors.js';
 import type { InferRequest, InferResponse } from '../core/types.js';
-import { decodeFlatRequest, encodeFlatError, encodeFlatResponse, type FlatDecodeLimits } from '../protocol/flatbuffers-codec.js';
+import { decodeFlatRequest, encodeFlatError, encodeFlatResponseTransient, type FlatDecodeLimits } from '../protocol/flatbuffers-codec.js';
 import { decodeJsonRequest, encodeJsonResponse, type JsonLimits } from '../protocol/kserve-json.js';
 import { decodeBinaryRequest, encodeBinaryResponse } from '../protocol/binary-ext.js';
 import type { HttpExchange } from './http-exchange.js';
@@ -99,16 +99,20 @@ export function decodeRequest(ex: HttpExchange, format: WireFormat, body: Uint8A
   }
 }
 
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 export interface EncodedBody {
   contentType: string;
-  headers: Record<string, string>;
+  headers: Readonly<Record<string, string>>;
   bytes: string | Uint8Array;
 }
 
+/** The answer's body. FlatBuffers bytes are transient (flat-response.ts): valid until the next
+ *  encode on this thread, so the caller writes them out before anything else runs. */
 export function encodeResponse(format: WireFormat, req: InferRequest, resp: InferResponse): EncodedBody {
   switch (format) {
     case 'flatbuffers':
-      return { contentType: FLATBUFFERS_CONTENT_TYPE, headers: {}, bytes: encodeFlatResponse(resp) };
+      return { contentType: FLATBUFFERS_CONTENT_TYPE, headers: NO_HEADERS, bytes: encodeFlatResponseTransient(resp) };
     case 'json':
     case 'binary': {
       const binaryOutputs = binaryOutputNames(req, resp);
