@@ -22,12 +22,28 @@ export interface FlatTable {
 export class FlatReader {
   readonly bytes: Uint8Array;
   readonly length: number;
-  private readonly dv: DataView;
+  /** Only for doubles (rare: double parameters). Little-endian integers are read byte by byte:
+   *  a DataView per message cost ~150 ns, a seventh of decoding a K=1 request. */
+  #dv: DataView | undefined;
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
     this.length = bytes.byteLength;
-    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Little-endian reads; callers have checked that the bytes lie inside the buffer. */
+  private u16At(p: number): number {
+    const b = this.bytes;
+    return b[p]! | (b[p + 1]! << 8);
+  }
+
+  private i32At(p: number): number {
+    const b = this.bytes;
+    return b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+  }
+
+  private u32At(p: number): number {
+    return this.i32At(p) >>> 0;
   }
 
   fail(message: string): never {
@@ -41,21 +57,21 @@ export class FlatReader {
   /** Checks size and file identifier, returns the validated root table. */
   root(identifier: string, what: string): FlatTable {
     if (this.length < 8) this.fail(`${this.length} bytes is too short for a ${what} (needs at least 8)`);
-    let id = '';
-    for (let i = 0; i < 4; i++) id += String.fromCharCode(this.bytes[4 + i]!);
-    if (id !== identifier) {
+    const b = this.bytes;
+    if (b[4] !== identifier.charCodeAt(0) || b[5] !== identifier.charCodeAt(1) || b[6] !== identifier.charCodeAt(2) || b[7] !== identifier.charCodeAt(3)) {
+      const id = String.fromCharCode(b[4]!, b[5]!, b[6]!, b[7]!);
       this.fail(`file identifier is ${JSON.stringify(id)}, expected "${identifier}" (${what})`);
     }
-    return this.table(this.dv.getUint32(0, true), what);
+    return this.table(this.u32At(0), what);
   }
 
   /** Validates the table at absolute position `pos`. */
   table(pos: number, what: string): FlatTable {
     if (pos < 0 || pos > this.length - 4) this.fail(`${what}: table offset ${pos} is outside the ${this.length}-byte buffer`);
-    const vt = pos - this.dv.getInt32(pos, true);
+    const vt = pos - this.i32At(pos);
     if (vt < 0 || vt > this.length - 4) this.fail(`${what}: vtable offset ${vt} is outside the buffer`);
-    const vtSize = this.dv.getUint16(vt, true);
-    const tableSize = this.dv.getUint16(vt + 2, true);
+    const vtSize = this.u16At(vt);
+    const tableSize = this.u16At(vt + 2);
     if (vtSize < 4 || (vtSize & 1) !== 0 || vt + vtSize > this.length) {
       this.fail(`${what}: vtable size ${vtSize} is invalid or runs past the buffer`);
     }
@@ -69,7 +85,7 @@ export class FlatReader {
   field(t: FlatTable, index: number, size: number, what: string): number {
     const voff = 4 + 2 * index;
     if (voff >= t.vtSize) return 0;
-    const fo = this.dv.getUint16(t.vt + voff, true);
+    const fo = this.u16At(t.vt + voff);
     if (fo === 0) return 0;
     if (fo < 4 || fo + size > t.tableSize) this.fail(`${what}: field at offset ${fo} lies outside its table`);
     return t.pos + fo;
@@ -82,17 +98,17 @@ export class FlatReader {
 
   u16(t: FlatTable, index: number, def: number, what: string): number {
     const p = this.field(t, index, 2, what);
-    return p === 0 ? def : this.dv.getUint16(p, true);
+    return p === 0 ? def : this.u16At(p);
   }
 
   u32(t: FlatTable, index: number, def: number, what: string): number {
     const p = this.field(t, index, 4, what);
-    return p === 0 ? def : this.dv.getUint32(p, true);
+    return p === 0 ? def : this.u32At(p);
   }
 
   f64(t: FlatTable, index: number, def: number, what: string): number {
     const p = this.field(t, index, 8, what);
-    return p === 0 ? def : this.dv.getFloat64(p, true);
+    return p === 0 ? def : (this.#dv ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength)).getFloat64(p, true);
   }
 
   /** A 64-bit integer field as a JS number; `undefined` when it is not a safe integer. */
@@ -102,8 +118,8 @@ export class FlatReader {
   }
 
   int64At(p: number, signed: boolean): number | undefined {
-    const lo = this.dv.getUint32(p, true);
-    const hi = signed ? this.dv.getInt32(p + 4, true) : this.dv.getUint32(p + 4, true);
+    const lo = this.u32At(p);
+    const hi = signed ? this.i32At(p + 4) : this.u32At(p + 4);
     // |hi| < 2^21 keeps the value within +-2^53 (safe integers).
     if (hi >= 0x200000 || hi < -0x200000) return undefined;
     return hi * 4294967296 + lo;
@@ -111,7 +127,7 @@ export class FlatReader {
 
   /** Follows the uoffset at `p`; returns the target, checked to leave `minBytes` in the buffer. */
   private follow(p: number, minBytes: number, what: string): number {
-    const target = p + this.dv.getUint32(p, true);
+    const target = p + this.u32At(p);
     if (target > this.length - minBytes) this.fail(`${what}: offset points outside the buffer`);
     return target;
   }
@@ -124,7 +140,7 @@ export class FlatReader {
   }
 
   private vectorAt(v: number, elemSize: number, maxCount: number, what: string, unit = 'elements'): { start: number; count: number } {
-    const count = this.dv.getUint32(v, true);
+    const count = this.u32At(v);
     if (count > maxCount) this.fail(`${what}: ${count} ${unit} exceeds the limit of ${maxCount}`);
     const start = v + 4;
     if (count * elemSize > this.length - start) this.fail(`${what}: ${count} elements run past the end of the buffer`);

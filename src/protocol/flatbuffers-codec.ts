@@ -42,17 +42,18 @@ const TENSOR = { name: 0, datatype: 1, shape: 2, data: 3 } as const;
 const PARAM = { key: 0, kind: 1, bool: 2, int64: 3, double: 4, string: 5 } as const;
 const ERROR = { code: 0, status: 1, message: 2, name: 3, retryAfterS: 4 } as const;
 
-function decodeTensors(r: FlatReader, t: FlatTable, slot: number, limits: FlatDecodeLimits, kind: string): WireTensor[] {
-  const vec = r.vector(t, slot, 4, limits.maxTensors, `${kind}s`);
+function decodeTensors(r: FlatReader, t: FlatTable, slot: number, limits: FlatDecodeLimits, kind: 'input' | 'output'): WireTensor[] {
+  const vec = r.vector(t, slot, 4, limits.maxTensors, kind === 'input' ? 'inputs' : 'outputs');
   const out = new Array<WireTensor>(vec.count);
-  const seen = new Set<string>();
+  // Most requests carry one tensor: no Set for them.
+  const seen = vec.count > 1 ? new Set<string>() : undefined;
   for (let i = 0; i < vec.count; i++) {
     const where = `${kind} ${i}`;
     const tt = r.tableAt(vec.start, i, where);
     const name = r.string(tt, TENSOR.name, limits.maxNameBytes, `${where} name`, true);
     if (name === '') r.fail(`${where} has an empty name`);
-    if (seen.has(name)) throw err('IG_BAD_REQUEST', `${kind} "${name}" appears more than once`);
-    seen.add(name);
+    if (seen?.has(name)) throw err('IG_BAD_REQUEST', `${kind} "${name}" appears more than once`);
+    seen?.add(name);
     const what = `${kind} "${name}"`;
     const dtIndex = r.u8(tt, TENSOR.datatype, 0, `${what} datatype`);
     const datatype = DATATYPE_NAMES[dtIndex - 1];
@@ -104,13 +105,13 @@ function decodeParameters(r: FlatReader, t: FlatTable, limits: FlatDecodeLimits)
 function decodeRequestedOutputs(r: FlatReader, t: FlatTable, limits: FlatDecodeLimits): RequestedOutput[] {
   const vec = r.vector(t, REQ.outputs, 4, limits.maxRequestedOutputs, 'requested outputs');
   const out = new Array<RequestedOutput>(vec.count);
-  const seen = new Set<string>();
+  const seen = vec.count > 1 ? new Set<string>() : undefined;
   for (let i = 0; i < vec.count; i++) {
     const ot = r.tableAt(vec.start, i, `requested output ${i}`);
     const name = r.string(ot, 0, limits.maxNameBytes, `requested output ${i} name`, true);
     if (name === '') r.fail(`requested output ${i} has an empty name`);
-    if (seen.has(name)) throw err('IG_BAD_REQUEST', `output "${name}" is requested more than once`);
-    seen.add(name);
+    if (seen?.has(name)) throw err('IG_BAD_REQUEST', `output "${name}" is requested more than once`);
+    seen?.add(name);
     out[i] = { name };
   }
   return out;
