@@ -9,11 +9,12 @@
 import { Builder } from 'flatbuffers';
 import { ERROR_CATALOGUE, WIRE_ERROR_CODES, type InferError } from '../core/errors.js';
 import {
-  ErrorInfo, InferRequest as FbRequest, InferResponse as FbResponse, Parameter, ParameterKind,
+  InferRequest as FbRequest, Parameter, ParameterKind,
   RequestedOutput as FbRequestedOutput, Tensor as FbTensor,
 } from './generated/infergate-generated.js';
 import { DATATYPE_NAMES } from '../core/datatypes.js';
 import { nameBytes, utf8 } from './utf8-names.js';
+import { encodeFlatErrorFields, encodeFlatErrorFieldsTransient, type FlatErrorFields } from './flat-response.js';
 import type { DataType, InferRequest, InferResponse, ParamValue, WireTensor } from '../core/types.js';
 
 export const REQUEST_IDENTIFIER = 'IGRQ';
@@ -136,26 +137,22 @@ export function encodeFlatRequest(req: InferRequest): Uint8Array {
   return b.asUint8Array();
 }
 
-/** Server side: an error response carrying the catalogue code, HTTP status and message. */
+/** Server side: an error response carrying the catalogue code, HTTP status and message
+ *  (written by flat-response.ts). */
 export function encodeFlatError(e: InferError, id: string, model: string, version = ''): Uint8Array {
-  const b = newBuilder(strBound(e.message) + strBound(e.code) + strBound(id) + strBound(model) + strBound(version) + 96);
-  const modelName = createString(b, model, true);
-  const modelVersion = createString(b, version, true);
-  const idOff = createString(b, id);
-  const message = b.createString(utf8(e.message));
-  const name = b.createString(nameBytes(e.code));
-  ErrorInfo.startErrorInfo(b);
-  ErrorInfo.addCode(b, WIRE_ERROR_CODES[e.code]);
-  ErrorInfo.addStatus(b, ERROR_CATALOGUE[e.code].status);
-  ErrorInfo.addMessage(b, message);
-  ErrorInfo.addName(b, name);
-  if (e.retryAfterS !== undefined) ErrorInfo.addRetryAfterS(b, Math.max(0, Math.ceil(e.retryAfterS)));
-  const error = ErrorInfo.endErrorInfo(b);
-  FbResponse.startInferResponse(b);
-  FbResponse.addModelName(b, modelName);
-  FbResponse.addModelVersion(b, modelVersion);
-  FbResponse.addId(b, idOff);
-  FbResponse.addError(b, error);
-  b.finish(FbResponse.endInferResponse(b), RESPONSE_IDENTIFIER);
-  return b.asUint8Array();
+  return encodeFlatErrorFields(errorFields(e), id, model, version);
+}
+
+/** The same bytes in the scratch buffer: valid until the next encode on this thread (for the
+ *  HTTP answer, which uWS copies at once; see flat-response.ts). */
+export function encodeFlatErrorTransient(e: InferError, id: string, model: string, version = ''): Uint8Array {
+  return encodeFlatErrorFieldsTransient(errorFields(e), id, model, version);
+}
+
+function errorFields(e: InferError): FlatErrorFields {
+  const retry = e.retryAfterS;
+  return {
+    wireCode: WIRE_ERROR_CODES[e.code], status: ERROR_CATALOGUE[e.code].status, name: e.code, message: e.message,
+    retryAfterS: retry === undefined ? 0 : Math.max(0, Math.ceil(retry)),
+  };
 }

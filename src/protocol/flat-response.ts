@@ -61,6 +61,15 @@ function writeString(b: Uint8Array, pos: number, s: Uint8Array): number {
 // 16-aligned).
 const TENSOR_VT_BYTES = 12;
 const TENSOR_TABLE_BYTES = 20;
+/** Table offsets of name, datatype, shape, data (the schema's field order). */
+const TENSOR_FIELDS = [4, 16, 8, 12] as const;
+
+/** A vtable: its size, its table's size, then each field's offset in the table (0 = absent). */
+function writeVtable(b: Uint8Array, vt: number, vtBytes: number, tableBytes: number, fields: readonly number[]): void {
+  u16(b, vt, vtBytes);
+  u16(b, vt + 2, tableBytes);
+  for (let i = 0; i < fields.length; i++) u16(b, vt + 4 + 2 * i, fields[i]!);
+}
 
 interface TensorLayout {
   start: number;
@@ -84,12 +93,7 @@ function layoutTensor(t: WireTensor, start: number): TensorLayout {
 
 function writeTensor(b: Uint8Array, t: WireTensor, l: TensorLayout): void {
   const vt = l.start;
-  u16(b, vt, TENSOR_VT_BYTES);
-  u16(b, vt + 2, TENSOR_TABLE_BYTES);
-  u16(b, vt + 4, 4); // name
-  u16(b, vt + 6, 16); // datatype
-  u16(b, vt + 8, 8); // shape
-  u16(b, vt + 10, 12); // data
+  writeVtable(b, vt, TENSOR_VT_BYTES, TENSOR_TABLE_BYTES, TENSOR_FIELDS);
   const tb = l.table;
   u32(b, tb, tb - vt); // soffset to the vtable (which precedes the table)
   u32(b, tb + 4, l.name - (tb + 4));
@@ -103,13 +107,64 @@ function writeTensor(b: Uint8Array, t: WireTensor, l: TensorLayout): void {
   b.set(t.data, l.data + 4);
 }
 
-// The root: [root offset][identifier], the vtable (4 fields: model_name, model_version, id,
-// outputs; 12 bytes), the table (soffset + 4 offsets: 20 bytes), then the strings, the outputs
-// vector, and each tensor.
+// The root: [root offset][identifier], the vtable (12 bytes: model_name, model_version, id,
+// outputs; 16 with the error's slot, padded so the table stays 4-aligned), the table (soffset
+// and 4 offsets: 20 bytes; an error answer leaves outputs out and puts the error at 16), then
+// the strings and either the outputs vector and each tensor or the ErrorInfo.
 const ROOT_VT = 8;
-const ROOT_VT_BYTES = 12;
-const ROOT_TABLE = ROOT_VT + ROOT_VT_BYTES;
 const ROOT_TABLE_BYTES = 20;
+
+interface Head {
+  table: number;
+  model: Uint8Array | undefined;
+  version: Uint8Array | undefined;
+  id: Uint8Array | undefined;
+  modelPos: number;
+  versionPos: number;
+  idPos: number;
+  end: number;
+}
+
+function layoutHead(modelName: string, modelVersion: string, id: string, withError: boolean): Head {
+  const table = ROOT_VT + (withError ? 16 : 12);
+  const h: Head = {
+    table, model: modelName === '' ? undefined : nameBytes(modelName), version: modelVersion === '' ? undefined : nameBytes(modelVersion),
+    id: id === '' ? undefined : utf8(id), modelPos: 0, versionPos: 0, idPos: 0, end: 0,
+  };
+  let pos = table + ROOT_TABLE_BYTES;
+  h.modelPos = pos;
+  if (h.model) pos = align(pos + 4 + h.model.byteLength + 1, 4);
+  h.versionPos = pos;
+  if (h.version) pos = align(pos + 4 + h.version.byteLength + 1, 4);
+  h.idPos = pos;
+  if (h.id) pos = align(pos + 4 + h.id.byteLength + 1, 4);
+  h.end = pos;
+  return h;
+}
+
+/** A string field of the root table: its vtable slot and its offset in the table. */
+function rootString(b: Uint8Array, h: Head, slot: number, bytes: Uint8Array | undefined, pos: number): void {
+  if (!bytes) return;
+  const field = h.table + 4 + 4 * slot;
+  u16(b, ROOT_VT + 4 + 2 * slot, 4 + 4 * slot);
+  u32(b, field, pos - field);
+  writeString(b, pos, bytes);
+}
+
+/** Writes the identifier, the root vtable and table and its strings; `last` is the offset field
+ *  (outputs or error) at table offset 16, in vtable slot `lastSlot`. */
+function writeHead(b: Uint8Array, h: Head, lastSlot: number, lastPos: number): void {
+  u32(b, 0, h.table);
+  b.set(RESPONSE_IDENTIFIER, 4);
+  u16(b, ROOT_VT, 4 + 2 * (lastSlot + 1));
+  u16(b, ROOT_VT + 2, ROOT_TABLE_BYTES);
+  u32(b, h.table, h.table - ROOT_VT);
+  rootString(b, h, 0, h.model, h.modelPos);
+  rootString(b, h, 1, h.version, h.versionPos);
+  rootString(b, h, 2, h.id, h.idPos);
+  u16(b, ROOT_VT + 4 + 2 * lastSlot, 16);
+  u32(b, h.table + 16, lastPos - (h.table + 16));
+}
 
 /** Answers up to this size are written into the scratch buffer; larger ones get their own. */
 const SCRATCH_MAX_BYTES = 1 << 20;
@@ -125,9 +180,11 @@ function scratchBytes(n: number): Uint8Array {
   return scratch.subarray(0, n);
 }
 
+const fresh = (n: number): Uint8Array => new Uint8Array(n);
+
 /** Server side: a successful response (identifier "IGRS"), in a fresh buffer the caller owns. */
 export function encodeFlatResponse(resp: InferResponse): Uint8Array {
-  return writeResponse(resp, (n) => new Uint8Array(n));
+  return writeResponse(resp, fresh);
 }
 
 /** The same bytes in the thread's scratch buffer: valid only until the next call on this thread.
@@ -138,19 +195,10 @@ export function encodeFlatResponseTransient(resp: InferResponse): Uint8Array {
 }
 
 function writeResponse(resp: InferResponse, alloc: (byteLength: number) => Uint8Array): Uint8Array {
-  const model = resp.modelName === '' ? undefined : nameBytes(resp.modelName);
-  const version = resp.modelVersion === '' ? undefined : nameBytes(resp.modelVersion);
-  const id = resp.id === '' ? undefined : utf8(resp.id);
-  let pos = ROOT_TABLE + ROOT_TABLE_BYTES;
-  const modelPos = pos;
-  if (model) pos = align(pos + 4 + model.byteLength + 1, 4);
-  const versionPos = pos;
-  if (version) pos = align(pos + 4 + version.byteLength + 1, 4);
-  const idPos = pos;
-  if (id) pos = align(pos + 4 + id.byteLength + 1, 4);
+  const h = layoutHead(resp.modelName, resp.modelVersion, resp.id, false);
   const outputs = resp.outputs;
-  const vectorPos = pos;
-  pos += 4 + 4 * outputs.length;
+  const vectorPos = h.end;
+  let pos = vectorPos + 4 + 4 * outputs.length;
   const layouts: TensorLayout[] = new Array<TensorLayout>(outputs.length);
   for (let i = 0; i < outputs.length; i++) {
     layouts[i] = layoutTensor(outputs[i]!, pos);
@@ -159,34 +207,85 @@ function writeResponse(resp: InferResponse, alloc: (byteLength: number) => Uint8
   // Both allocators give a zero-filled view at offset 0 of an ArrayBuffer, which starts at least
   // 16-aligned in memory: offsets aligned within the message are aligned views in this process.
   const b = alloc(pos);
-  u32(b, 0, ROOT_TABLE);
-  b.set(RESPONSE_IDENTIFIER, 4);
-  u16(b, ROOT_VT, ROOT_VT_BYTES);
-  u16(b, ROOT_VT + 2, ROOT_TABLE_BYTES);
-  const t = ROOT_TABLE;
-  u32(b, t, t - ROOT_VT);
-  if (model) {
-    u16(b, ROOT_VT + 4, 4);
-    u32(b, t + 4, modelPos - (t + 4));
-    writeString(b, modelPos, model);
-  }
-  if (version) {
-    u16(b, ROOT_VT + 6, 8);
-    u32(b, t + 8, versionPos - (t + 8));
-    writeString(b, versionPos, version);
-  }
-  if (id) {
-    u16(b, ROOT_VT + 8, 12);
-    u32(b, t + 12, idPos - (t + 12));
-    writeString(b, idPos, id);
-  }
-  u16(b, ROOT_VT + 10, 16);
-  u32(b, t + 16, vectorPos - (t + 16));
+  writeHead(b, h, 3, vectorPos);
   u32(b, vectorPos, outputs.length);
   for (let i = 0; i < outputs.length; i++) {
     const slot = vectorPos + 4 + 4 * i;
     u32(b, slot, layouts[i]!.table - slot);
     writeTensor(b, outputs[i]!, layouts[i]!);
   }
+  return b;
+}
+
+/** What an error answer carries (the InferError's wire fields). */
+export interface FlatErrorFields {
+  /** WIRE_ERROR_CODES value. */
+  wireCode: number;
+  status: number;
+  /** The symbolic code, e.g. "IG_QUEUE_FULL". */
+  name: string;
+  message: string;
+  /** Whole seconds; 0 = not given (left out). */
+  retryAfterS: number;
+}
+
+// ErrorInfo: vtable (5 slots, 14 bytes padded to 16), table: soffset, code u32 @4, message @8,
+// name @12, retry_after_s u32 @16, status u16 @20, 2 pad: 24 bytes; then message and name.
+const ERROR_VT_BYTES = 14;
+const ERROR_TABLE_BYTES = 24;
+/** Table offsets of code, status, message, name; retry_after_s (16) only when given. */
+const ERROR_FIELDS = [4, 20, 8, 12] as const;
+
+/** `s` as UTF-8 without an intermediate buffer when it is ASCII (every catalogue message the
+ *  gateway writes, nearly): the byte count, and a writer. */
+function textBytes(s: string): { byteLength: number; write: (b: Uint8Array, pos: number) => void } {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) >= 0x80) {
+      const u = utf8(s);
+      return { byteLength: u.byteLength, write: (b, pos) => b.set(u, pos) };
+    }
+  }
+  return {
+    byteLength: s.length,
+    write: (b, pos) => {
+      for (let i = 0; i < s.length; i++) b[pos + i] = s.charCodeAt(i);
+    },
+  };
+}
+
+/** Server side: an error answer (identifier "IGRS", the error set, no outputs), in a fresh
+ *  buffer the caller owns. Refusals under overload are answered with these. */
+export function encodeFlatErrorFields(e: FlatErrorFields, id: string, model: string, version: string): Uint8Array {
+  return writeError(e, id, model, version, fresh);
+}
+
+/** The same bytes in the scratch buffer (the rules of encodeFlatResponseTransient). */
+export function encodeFlatErrorFieldsTransient(e: FlatErrorFields, id: string, model: string, version: string): Uint8Array {
+  return writeError(e, id, model, version, scratchBytes);
+}
+
+function writeError(e: FlatErrorFields, id: string, model: string, version: string, alloc: (byteLength: number) => Uint8Array): Uint8Array {
+  const h = layoutHead(model, version, id, true);
+  const vt = h.end;
+  const table = vt + 16;
+  const message = textBytes(e.message);
+  const name = nameBytes(e.name);
+  const messagePos = table + ERROR_TABLE_BYTES;
+  const namePos = align(messagePos + 4 + message.byteLength + 1, 4);
+  const b = alloc(align(namePos + 4 + name.byteLength + 1, 4));
+  writeHead(b, h, 4, table);
+  writeVtable(b, vt, ERROR_VT_BYTES, ERROR_TABLE_BYTES, ERROR_FIELDS);
+  u32(b, table, table - vt);
+  u32(b, table + 4, e.wireCode);
+  u32(b, table + 8, messagePos - (table + 8));
+  u32(b, table + 12, namePos - (table + 12));
+  if (e.retryAfterS > 0) {
+    u16(b, vt + 12, 16);
+    u32(b, table + 16, e.retryAfterS);
+  }
+  u16(b, table + 20, e.status);
+  u32(b, messagePos, message.byteLength);
+  message.write(b, messagePos + 4); // the NUL after it is one of the zeros
+  writeString(b, namePos, name);
   return b;
 }

@@ -11,7 +11,7 @@ import { REQUEST_IDENTIFIER, RESPONSE_IDENTIFIER } from './flat-encode.js';
 import type { InferRequest, InferResponse, ParamValue, RequestedOutput, WireTensor } from '../core/types.js';
 
 export { encodeFlatResponse, encodeFlatResponseTransient } from './flat-response.js';
-export { encodeFlatError, encodeFlatRequest, REQUEST_IDENTIFIER, RESPONSE_IDENTIFIER, TENSOR_DATA_ALIGNMENT } from './flat-encode.js';
+export { encodeFlatError, encodeFlatErrorTransient, encodeFlatRequest, REQUEST_IDENTIFIER, RESPONSE_IDENTIFIER, TENSOR_DATA_ALIGNMENT } from './flat-encode.js';
 
 /** Bounds on what a decoded message may contain (each one caps work and allocation). */
 export interface FlatDecodeLimits {

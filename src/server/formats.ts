@@ -3,7 +3,7 @@
 // caller never has to parse JSON.
 import { err, toInferError } from '../core/errors.js';
 import type { InferRequest, InferResponse } from '../core/types.js';
-import { decodeFlatRequest, encodeFlatError, encodeFlatResponseTransient, type FlatDecodeLimits } from '../protocol/flatbuffers-codec.js';
+import { decodeFlatRequest, encodeFlatErrorTransient, encodeFlatResponseTransient, type FlatDecodeLimits } from '../protocol/flatbuffers-codec.js';
 import { decodeJsonRequest, encodeJsonResponse, type JsonLimits } from '../protocol/kserve-json.js';
 import { decodeBinaryRequest, encodeBinaryResponse } from '../protocol/binary-ext.js';
 import type { HttpExchange } from './http-exchange.js';
@@ -142,5 +142,5 @@ function binaryOutputNames(req: InferRequest, resp: InferResponse): Set<string> 
 
 export function encodeError(format: WireFormat | undefined, e: unknown, id: string, model: string): { contentType: string; bytes: string | Uint8Array } | undefined {
   if (format !== 'flatbuffers') return undefined;
-  return { contentType: FLATBUFFERS_CONTENT_TYPE, bytes: encodeFlatError(toInferError(e), id, model) };
+  return { contentType: FLATBUFFERS_CONTENT_TYPE, bytes: encodeFlatErrorTransient(toInferError(e), id, model) };
 }

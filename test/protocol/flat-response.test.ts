@@ -1,10 +1,11 @@
-// The hand-written success response (src/protocol/flat-response.ts) against the flatbuffers
+// The hand-written success and error responses (src/protocol/flat-response.ts) against the flatbuffers
 // runtime's own reader and our verifying decoder: same fields, required alignments, and the
 // transient (scratch) variant giving the same bytes as the owned one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ByteBuffer } from 'flatbuffers';
-import { decodeFlatResponse, encodeFlatResponse, encodeFlatResponseTransient } from '../../src/protocol/flatbuffers-codec.js';
+import { decodeFlatResponse, encodeFlatError, encodeFlatResponse, encodeFlatResponseTransient } from '../../src/protocol/flatbuffers-codec.js';
+import { InferError, WIRE_ERROR_CODES } from '../../src/core/errors.js';
 import { InferResponse as FbResponse, DataType as FbDataType } from '../../src/protocol/generated/infergate-generated.js';
 import { DATATYPE_NAMES } from '../../src/core/datatypes.js';
 import { assertResponsesEqual, randomResponse, randomTensor, Rng } from './helpers.js';
@@ -80,4 +81,33 @@ test('flat response: the transient bytes equal the owned ones, also after a larg
   const h = encodeFlatResponseTransient(huge);
   encodeFlatResponseTransient(small);
   assertResponsesEqual(decodeFlatResponse(h), huge);
+});
+
+test('flat error answer: the flatbuffers runtime and the verifying decoder read every field', () => {
+  const cases: Array<[InferError, string, string, string]> = [
+    [new InferError('IG_CONCURRENCY_LIMIT', 'model "ranker" is at its concurrency limit (12)', { retryAfterS: 1.2 }), '', 'ranker', ''],
+    [new InferError('IG_BAD_TENSOR', 'input "x": 3 bytes is not a whole number of FP32 values ✗'), 'req-7', 'ranker', '3'],
+    [new InferError('IG_NOT_FOUND', 'no model "nope"'), '', '', ''],
+  ];
+  for (const [e, id, model, version] of cases) {
+    const bytes = encodeFlatError(e, id, model, version);
+    assert.equal(bytes.byteLength % 4, 0);
+    const r = FbResponse.getRootAsInferResponse(new ByteBuffer(bytes));
+    assert.equal(r.modelName() ?? '', model);
+    assert.equal(r.modelVersion() ?? '', version);
+    assert.equal(r.id() ?? '', id);
+    assert.equal(r.outputsLength(), 0);
+    const info = r.error()!;
+    assert.equal(info.name(), e.code);
+    assert.equal(info.message(), e.message);
+    assert.equal(info.code(), WIRE_ERROR_CODES[e.code]);
+    assert.equal(info.status(), e.status);
+    assert.equal(info.retryAfterS(), e.retryAfterS === undefined ? 0 : Math.ceil(e.retryAfterS));
+    const back = decodeFlatResponse(bytes);
+    assert.ok(back.error instanceof InferError);
+    assert.equal(back.error.code, e.code);
+    assert.equal(back.error.message, e.message);
+    assert.equal(back.error.retryAfterS, e.retryAfterS === undefined ? undefined : Math.ceil(e.retryAfterS));
+    assert.equal(back.id, id);
+  }
 });

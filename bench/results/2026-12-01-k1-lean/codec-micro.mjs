@@ -20,3 +20,15 @@ for (const [name, f] of cases) {
   loops.sort((a, b) => a - b);
   console.log(`${name}: ${loops[1].toFixed(0)} ns per call (loops ${loops.map((v) => v.toFixed(0)).join(', ')})`);
 }
+if (codec.encodeFlatError) {
+  const { InferError } = await import(new URL('../../../dist/src/core/errors.js', import.meta.url).href);
+  const e = new InferError('IG_CONCURRENCY_LIMIT', 'model "ranker" version 1 is at its concurrency limit (12 in flight)', { retryAfterS: 1 });
+  const loops = [];
+  for (let r = 0; r < 3; r++) {
+    const n = 200_000; const t0 = process.hrtime.bigint(); let x = 0;
+    for (let i = 0; i < n; i++) x += codec.encodeFlatError(e, '', 'ranker', '').byteLength;
+    loops.push(Number(process.hrtime.bigint() - t0) / n);
+  }
+  loops.sort((a, b) => a - b);
+  console.log(`encodeFlatError (a refusal): ${loops[1].toFixed(0)} ns per call (loops ${loops.map((v) => v.toFixed(0)).join(', ')})`);
+}
