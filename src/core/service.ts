@@ -69,10 +69,12 @@ export interface InferenceService {
   /** Throws InferError IG_MODEL_NOT_FOUND / IG_VERSION_NOT_FOUND. */
   modelMetadata(name: string, version: string): ModelMetadata;
   modelReady(name: string, version: string): boolean;
-  /** Throws InferError IG_MODEL_NOT_FOUND / IG_VERSION_NOT_FOUND, or IG_CONCURRENCY_LIMIT when
-   *  the version that will serve has no room under its concurrency limit for one more row, and
-   *  nothing else, so that a transport can refuse before reading the request's body. */
-  checkModel(name: string, version: string): void;
+  /** IG_MODEL_NOT_FOUND / IG_VERSION_NOT_FOUND, or IG_CONCURRENCY_LIMIT when the version that
+   *  will serve has no room under its concurrency limit for one more row (counted as a failure
+   *  already), else undefined: a transport asks before reading the request's body. Returned,
+   *  not thrown: under overload this refuses most requests, and a throw from a uWS callback
+   *  costs V8 a message location (~1.5 us). */
+  refusal(name: string, version: string): InferError | undefined;
   /** The effective configuration, config.json-shaped (snake_case) with every default filled. */
   modelConfig(name: string, version: string): Record<string, unknown>;
   /** Statistics of every loaded version of `name` ('' = every model), or of one version. */

@@ -16,7 +16,7 @@
 // It sits in front of the batcher (model-pipeline.ts), after request validation (a bad request
 // is a 400, whatever the load), and is independent of the batcher's own queue bounds, which
 // stay as the memory bound.
-import { err } from '../core/errors.js';
+import { err, type InferError } from '../core/errors.js';
 import type { ConcurrencyLimitMode } from '../core/settings/index.js';
 import { ADAPTIVE_DEFAULTS, AdaptiveLimit, type LimitWindow } from './adaptive-limit.js';
 
@@ -104,16 +104,23 @@ export class ConcurrencyGate {
   /** Before a request's body is read: refuses (IG_CONCURRENCY_LIMIT) when not even one more
    *  row (one request, without batching) would be admitted now, so that under overload a
    *  refusal costs no body read, decoding or validation. */
-  refuseIfFull(): void {
-    this.#refuseBeyond(1);
+  /** IG_CONCURRENCY_LIMIT when one more row does not fit, returned, not thrown: a transport
+   *  asks before reading a body, and under overload most requests are refused (a throw from a
+   *  uWS callback makes V8 compute the message location, ~1.5 us a refusal). */
+  refusal(): InferError | undefined {
+    return this.#refusalBeyond(1);
   }
 
   #refuseBeyond(work: number): void {
+    const e = this.#refusalBeyond(work);
+    if (e) throw e;
+  }
+
+  #refusalBeyond(work: number): InferError | undefined {
     const limit = this.limit;
-    if (this.inFlight > 0 && this.inFlightRows + work > limit * this.unitRows) {
-      this.refused++;
-      throw err('IG_CONCURRENCY_LIMIT', `${this.#label}: ${this.#describe(limit)} already admitted (concurrency limit, ${this.mode})`, { retryAfterS: this.#retryAfterS });
-    }
+    if (this.inFlight === 0 || this.inFlightRows + work <= limit * this.unitRows) return undefined;
+    this.refused++;
+    return err('IG_CONCURRENCY_LIMIT', `${this.#label}: ${this.#describe(limit)} already admitted (concurrency limit, ${this.mode})`, { retryAfterS: this.#retryAfterS });
   }
 
   #describe(limit: number): string {

@@ -230,28 +230,13 @@ export interface FlatErrorFields {
 }
 
 // ErrorInfo: vtable (5 slots, 14 bytes padded to 16), table: soffset, code u32 @4, message @8,
-// name @12, retry_after_s u32 @16, status u16 @20, 2 pad: 24 bytes; then message and name.
+// name @12, retry_after_s u32 @16, status u16 @20, 2 pad: 24 bytes; then name and message.
 const ERROR_VT_BYTES = 14;
 const ERROR_TABLE_BYTES = 24;
 /** Table offsets of code, status, message, name; retry_after_s (16) only when given. */
 const ERROR_FIELDS = [4, 20, 8, 12] as const;
 
-/** `s` as UTF-8 without an intermediate buffer when it is ASCII (every catalogue message the
- *  gateway writes, nearly): the byte count, and a writer. */
-function textBytes(s: string): { byteLength: number; write: (b: Uint8Array, pos: number) => void } {
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) >= 0x80) {
-      const u = utf8(s);
-      return { byteLength: u.byteLength, write: (b, pos) => b.set(u, pos) };
-    }
-  }
-  return {
-    byteLength: s.length,
-    write: (b, pos) => {
-      for (let i = 0; i < s.length; i++) b[pos + i] = s.charCodeAt(i);
-    },
-  };
-}
+const messageEncoder = new TextEncoder();
 
 /** Server side: an error answer (identifier "IGRS", the error set, no outputs), in a fresh
  *  buffer the caller owns. Refusals under overload are answered with these. */
@@ -268,11 +253,14 @@ function writeError(e: FlatErrorFields, id: string, model: string, version: stri
   const h = layoutHead(model, version, id, true);
   const vt = h.end;
   const table = vt + 16;
-  const message = textBytes(e.message);
   const name = nameBytes(e.name);
-  const messagePos = table + ERROR_TABLE_BYTES;
-  const namePos = align(messagePos + 4 + message.byteLength + 1, 4);
-  const b = alloc(align(namePos + 4 + name.byteLength + 1, 4));
+  const namePos = table + ERROR_TABLE_BYTES;
+  // The message goes last, written by encodeInto straight into the buffer sized for its worst
+  // case (3 bytes per UTF-16 unit); the answer is then cut to what was written. Messages are
+  // built per request (counts in them), so there is nothing to cache, and a charCodeAt loop
+  // over a fresh concatenated string cost ~4x more.
+  const messagePos = align(namePos + 4 + name.byteLength + 1, 4);
+  const b = alloc(align(messagePos + 4 + 3 * e.message.length + 1, 4));
   writeHead(b, h, 4, table);
   writeVtable(b, vt, ERROR_VT_BYTES, ERROR_TABLE_BYTES, ERROR_FIELDS);
   u32(b, table, table - vt);
@@ -284,8 +272,8 @@ function writeError(e: FlatErrorFields, id: string, model: string, version: stri
     u32(b, table + 16, e.retryAfterS);
   }
   u16(b, table + 20, e.status);
-  u32(b, messagePos, message.byteLength);
-  message.write(b, messagePos + 4); // the NUL after it is one of the zeros
   writeString(b, namePos, name);
-  return b;
+  const written = messageEncoder.encodeInto(e.message, b.subarray(messagePos + 4)).written;
+  u32(b, messagePos, written); // the NUL after it is one of the zeros
+  return b.subarray(0, align(messagePos + 4 + written + 1, 4));
 }

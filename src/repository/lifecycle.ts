@@ -11,7 +11,7 @@
 // versions serving. Loads run at most `loadThreads` versions at a time (load-limiter.ts).
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { err } from '../core/errors.js';
+import { err, InferError } from '../core/errors.js';
 import type { RepositoryEntry } from '../core/service.js';
 import { SabPool, type SabPoolStats } from '../batching/index.js';
 import type { ExecutionPolicy } from '../pool/execution-policy.js';
@@ -189,15 +189,23 @@ export class ModelRepository {
   }
 
   protected resolve(name: string, version: string): ModelVersion {
+    const h = this.pick(name, version);
+    if (h instanceof InferError) throw h;
+    return h;
+  }
+
+  /** The version that serves `version` ('' = the newest ready one), or why none does
+   *  (returned, for callers that must not throw: see ConcurrencyGate.refusal). */
+  protected pick(name: string, version: string): ModelVersion | InferError {
     const entry = this.models.get(name);
-    if (!entry) throw unknownModel(name);
+    if (!entry) return unknownModel(name);
     if (entry.versions.size === 0) {
       const why = entry.error ?? (entry.loading ? 'loading' : 'not loaded');
-      throw err('IG_MODEL_NOT_READY', `model "${name}" is not available: ${why}`, { retryAfterS: 1 });
+      return err('IG_MODEL_NOT_READY', `model "${name}" is not available: ${why}`, { retryAfterS: 1 });
     }
     if (version !== '') {
       const h = entry.versions.get(version);
-      if (!h) throw err('IG_VERSION_NOT_FOUND', `model "${name}" has no version "${version}" (versions: ${[...entry.versions.keys()].join(', ') || 'none'})`);
+      if (!h) return err('IG_VERSION_NOT_FOUND', `model "${name}" has no version "${version}" (versions: ${[...entry.versions.keys()].join(', ') || 'none'})`);
       return h;
     }
     let best: ModelVersion | undefined;
@@ -278,7 +286,7 @@ async function isDirectory(path: string): Promise<boolean> {
 /** A name that is not a model: 400 when no model could ever have it (path separators, "..",
  *  control characters, over 128 characters), else 404. Only loaded names pass checkModelName,
  *  so this runs on a miss only, never on a request's hot path. */
-export function unknownModel(name: string): Error {
+export function unknownModel(name: string): InferError {
   const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}...` : name);
   if (checkModelName(name) !== undefined) {
     return err('IG_BAD_REQUEST', `model name ${shown} is not valid (letters, digits, "_", "-", "."; at most 128 characters; no leading "." and no "..")`);

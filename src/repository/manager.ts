@@ -2,7 +2,7 @@
 // request needs of it: readiness, metadata, configuration and statistics, inference with its
 // deadline and accounting, and the metrics text. Implements InferenceService for the server.
 import { performance } from 'node:perf_hooks';
-import { err, toInferError } from '../core/errors.js';
+import { err, InferError, toInferError } from '../core/errors.js';
 import type { InferRequest, InferResponse } from '../core/types.js';
 import type { ErrorAnswer, InferenceService, InferOptions, ModelMetadata, ModelStatistics, WireStage } from '../core/service.js';
 import { effectiveConfigJson } from './effective-config.js';
@@ -23,7 +23,6 @@ export class ModelManager extends ModelRepository implements InferenceService {
   readonly repository: InferenceService['repository'];
   readonly #shadow: ShadowRunner;
   /** Errors infer() counted already (see countRejected). */
-  readonly #counted = new WeakSet<object>();
 
   constructor(opts: ManagerOptions) {
     super(opts);
@@ -75,31 +74,24 @@ export class ModelManager extends ModelRepository implements InferenceService {
     return { name: SERVER_NAME, version: SERVER_VERSION, extensions };
   }
 
-  checkModel(name: string, version: string): void {
+  refusal(name: string, version: string): InferError | undefined {
     const entry = this.models.get(name);
-    if (!entry) throw unknownModel(name);
+    if (!entry) return unknownModel(name);
     if (version !== '' && entry.versions.size > 0 && !entry.versions.has(version)) {
-      throw err('IG_VERSION_NOT_FOUND', `model "${name}" has no version "${version}" (versions: ${[...entry.versions.keys()].join(', ')})`);
+      return err('IG_VERSION_NOT_FOUND', `model "${name}" has no version "${version}" (versions: ${[...entry.versions.keys()].join(', ')})`);
     }
     // The version that will serve, when the body cannot change it (an A/B split may route by
     // a parameter in the body); one that is not ready is infer()'s to refuse, as before.
-    if (version === '' && entry.routing) return;
-    let host: ModelVersion | undefined;
-    try {
-      host = this.resolve(name, version);
-    } catch {
-      return;
-    }
-    try {
-      host.refuseIfFull();
-    } catch (e) {
-      // Counted here, under the version that refused, as infer() counts its own failures.
-      const ie = toInferError(e);
-      this.metrics.requestFailure.inc(failureLabels(host.labels.model, host.labels.version, ie.code));
-      this.#counted.add(ie);
-      host.stats.fail(0);
-      throw ie;
-    }
+    if (version === '' && entry.routing) return undefined;
+    const host = this.pick(name, version);
+    if (host instanceof InferError) return undefined;
+    const ie = host.refusal();
+    if (ie === undefined) return undefined;
+    // Counted here, under the version that refused, as infer() counts its own failures.
+    this.metrics.requestFailure.inc(failureLabels(host.labels.model, host.labels.version, ie.code));
+    markCounted(ie);
+    host.stats.fail(0);
+    return ie;
   }
 
   modelConfig(name: string, version: string): Record<string, unknown> {
@@ -112,7 +104,7 @@ export class ModelManager extends ModelRepository implements InferenceService {
     // Every model: the versions that serve (as Triton lists its loaded models).
     if (name === '') hosts = [...this.models.values()].flatMap((e) => [...e.versions.values()]).filter((h) => h.state === 'READY');
     else if (version === '') {
-      this.checkModel(name, '');
+      if (!this.models.has(name)) throw unknownModel(name);
       hosts = [...this.models.get(name)!.versions.values()];
     } else hosts = [this.resolve(name, version)];
     return { model_stats: hosts.map((h) => h.stats.render(h.name, h.version)) };
@@ -165,7 +157,7 @@ export class ModelManager extends ModelRepository implements InferenceService {
       // (as countRejected does), so that typos cannot grow the series or the label cache.
       this.metrics.requestFailure.inc(host ? failureLabels(labels.model, labels.version, ie.code)
         : failureLabels(this.models.has(req.modelName) ? req.modelName : '', this.models.get(req.modelName)?.versions.has(req.modelVersion) ? req.modelVersion : '', ie.code));
-      this.#counted.add(ie);
+      markCounted(ie);
       host?.stats.fail((performance.now() - opts.arrivalMs) * 1000);
       span?.end({ status: ie.status, code: ie.code });
       throw ie;
@@ -205,7 +197,7 @@ export class ModelManager extends ModelRepository implements InferenceService {
    *  grow the series without bound). */
   countRejected(a: ErrorAnswer): void {
     const isInfer = a.transport === 'ws' || (a.method === 'POST' && a.url.endsWith('/infer'));
-    if (!isInfer || this.#counted.has(a.error)) return;
+    if (!isInfer || isCounted(a.error)) return;
     this.metrics.requestFailure.inc(failureLabels(this.models.has(a.model) ? a.model : '', '', a.error.code));
   }
 
@@ -217,6 +209,17 @@ export class ModelManager extends ModelRepository implements InferenceService {
   metricsText(): string {
     return this.metrics.registry.render();
   }
+}
+
+/** Errors already counted as failures carry this mark (a WeakSet's inserts and ephemeron work
+ *  showed in the refusal profile), so that the transport's report does not count them again. */
+const COUNTED = Symbol('infergate.counted');
+type Marked = InferError & { [COUNTED]?: true };
+function markCounted(e: InferError): void {
+  (e as Marked)[COUNTED] = true;
+}
+function isCounted(e: InferError): boolean {
+  return (e as Marked)[COUNTED] === true;
 }
 
 /** Frozen label objects, one per format: the metrics layer caches its formatted key by identity. */

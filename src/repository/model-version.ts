@@ -6,7 +6,7 @@
 // thread to drop its session handle, and drops the main thread's.
 import { Session } from '../runtime/index.js';
 import type { ModelDescription } from '../runtime/types.js';
-import { err } from '../core/errors.js';
+import { err, type InferError } from '../core/errors.js';
 import type { TensorMetadata } from '../core/service.js';
 import type { CancelSignal, InferRequest, InferResponse } from '../core/types.js';
 import type { ItemResult, SabPool } from '../batching/index.js';
@@ -170,9 +170,9 @@ export class ModelVersion {
     await named(0, () => pool.warmInline(task(sets[0]!), sets[0]![0]?.shape[0] ?? 0));
   }
 
-  /** Throws IG_CONCURRENCY_LIMIT when the concurrency limit has no room for one more row. */
-  refuseIfFull(): void {
-    this.#pipeline?.gate?.refuseIfFull();
+  /** IG_CONCURRENCY_LIMIT (returned) when the concurrency limit has no room for one more row. */
+  refusal(): InferError | undefined {
+    return this.#pipeline?.gate?.refusal();
   }
 
   infer(req: InferRequest, signal: CancelSignal | undefined, deadlineUs: number, onRan?: (r: ItemResult) => void, arrivalUs?: number): Promise<InferResponse> {

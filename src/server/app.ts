@@ -19,6 +19,7 @@ import { checkHead } from './strict-head.js';
 import { Redactor } from './public-error.js';
 import { bearerCheck, WWW_AUTHENTICATE } from './admin-auth.js';
 import { startHealthListener, type HealthListener } from './health-listener.js';
+import { param, readyOnly } from './request-parts.js';
 import type { BufferPoolStats } from '../core/buffer-pool.js';
 
 export interface ServerOptions {
@@ -62,27 +63,6 @@ export interface RunningServer {
 
 /** uWS's ListenOptions value (a const enum in its typings, so not importable at run time). */
 const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
-
-/** Triton's repository index body: {"ready": true} lists only ready versions. */
-function readyOnly(body: Uint8Array): boolean {
-  if (body.byteLength === 0) return false;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(body));
-  } catch (e) {
-    throw err('IG_BAD_JSON', `repository index body is not JSON: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  return typeof parsed === 'object' && parsed !== null && (parsed as { ready?: unknown }).ready === true;
-}
-
-function param(req: uWS.HttpRequest, i: number): string {
-  const raw = req.getParameter(i) ?? '';
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}
 
 type Method = 'get' | 'post';
 type RouteHandler = (ex: HttpExchange, req: uWS.HttpRequest) => void;
@@ -142,11 +122,16 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
     const format: WireFormat = detectFormat(ex);
     let id = '';
     ex.model = model;
+    const answerError = (e: unknown): void => {
+      const pe = redact.error(e);
+      ex.finishError(pe, encodeError(format, pe, id, model));
+    };
+    // Before the body: an unknown model is a 404 whatever the body holds (as in Triton), a full concurrency limit a 429.
+    const refused = service.refusal(model, version);
+    if (refused !== undefined) return answerError(refused);
     void (async () => {
       let body: Awaited<ReturnType<typeof readInferBody>> | undefined;
       try {
-        // Before the body: an unknown model is a 404 whatever the body holds (as in Triton), a full concurrency limit a 429.
-        service.checkModel(model, version);
         body = await readInferBody(ex, format, opts.maxBodyBytes, json, bodyPool);
         const readMs = performance.now();
         const decoded = decodeRequest(ex, format, body, model, version, json);
@@ -169,8 +154,7 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         service.observeWire('encode', format, (performance.now() - encodeMs) * 1000);
         ex.finish(200, { 'Content-Type': encoded.contentType, ...encoded.headers }, encoded.bytes);
       } catch (e) {
-        const pe = redact.error(e);
-        ex.finishError(pe, encodeError(format, pe, id, model));
+        answerError(e);
       }
       if (body instanceof Uint8Array) releaseBody(bodyPool, body); // answered: no view into it is left (body.ts)
       // The client left mid-body or mid-compute: its buffers are garbage (reclaim.ts).

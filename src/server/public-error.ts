@@ -21,6 +21,9 @@ export class Redactor {
   }
 
   text(s: string): string {
+    // Nothing to redact without a '/' (paths, the repository) or a newline (stack frames):
+    // most messages, and every refusal under overload.
+    if (s.indexOf('/') < 0 && s.indexOf('\n') < 0) return s;
     let out = s.replace(STACK_FRAME_RE, '');
     for (const root of this.#roots) out = out.split(root).join('<repository>');
     return out.replace(ABSOLUTE_PATH_RE, '<path>');

@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConcurrencyGate } from '../../src/pipeline/concurrency-gate.js';
-import type { InferError } from '../../src/core/errors.js';
+import { InferError } from '../../src/core/errors.js';
 
 interface SimOptions {
   /** The gate's batch (the model's max_batch_size; 0 = the gate counts requests). The
@@ -160,23 +160,24 @@ test('the gate counts rows against limit x max_batch_size; a request alone alway
   assert.throws(() => solo.acquire(1), (e: InferError) => /2 requests \(limit 2\)/.test(e.message));
 });
 
-test('refuseIfFull (before a body is read) refuses only when not even one more row fits, and admits nothing', () => {
+test('refusal (before a body is read) refuses only when not even one more row fits, and admits nothing', () => {
   const opts = { nowUs: () => 0, retryAfterS: 3, label: 'm' };
   const cfg = { mode: 'fixed' as const, initialLimit: 2, minLimit: 1, maxLimit: 10, latencyTolerancePercent: 50 };
   const g = new ConcurrencyGate(cfg, { ...opts, batchRows: 100 });
-  g.refuseIfFull(); // empty: never refuses
+  assert.equal(g.refusal(), undefined); // empty: never refuses
   const t = g.acquire(199);
-  g.refuseIfFull(); // one row still fits
+  assert.equal(g.refusal(), undefined); // one row still fits
   g.acquire(1);
-  assert.throws(() => g.refuseIfFull(), (e: InferError) => e.code === 'IG_CONCURRENCY_LIMIT' && e.retryAfterS === 3);
+  const e = g.refusal();
+  assert.ok(e instanceof InferError && e.code === 'IG_CONCURRENCY_LIMIT' && e.retryAfterS === 3);
   assert.deepEqual([g.inFlight, g.inFlightRows, g.refused], [2, 200, 1]);
   g.release(t, 199, true);
-  g.refuseIfFull();
+  assert.equal(g.refusal(), undefined);
   const solo = new ConcurrencyGate(cfg, { ...opts, batchRows: 0 });
   solo.acquire(500);
-  solo.refuseIfFull();
+  assert.equal(solo.refusal(), undefined);
   solo.acquire(500);
-  assert.throws(() => solo.refuseIfFull(), /2 requests \(limit 2\)/);
+  assert.match(solo.refusal()?.message ?? '', /2 requests \(limit 2\)/);
 });
 
 test('a latency sample may start at the request\'s arrival (its body read counts); the window that admitted it still decides a probe', () => {
