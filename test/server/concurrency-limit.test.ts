@@ -121,3 +121,21 @@ test('a full limit refuses before the body is read; the connection then carries 
   const text = await (await fetch(`${gw.url}/metrics`)).text();
   assert.equal(metric(text, 'infergate_concurrency_refused_total', 'fixed4'), gate.refused);
 });
+
+test('a full limit refuses inference only: statistics, metadata and readiness still answer, and nothing is counted', async () => {
+  const gate = gw.manager.host('fixed4').gate!;
+  const admitted = Array.from({ length: 4 }, () => gate.acquire(1000));
+  const refusedBefore = gate.refused;
+  try {
+    for (const path of ['/v2/models/fixed4/stats', '/v2/models/fixed4', '/v2/models/fixed4/ready', '/v2/models/fixed4/config']) {
+      const r = await fetch(`${gw.url}${path}`);
+      assert.equal(r.status, 200, `${path} while the limit is full`);
+      await r.arrayBuffer();
+    }
+    assert.equal(gate.refused, refusedBefore, 'no request was refused');
+    assert.equal((await post('fixed4', body('fixed4', 1, 4))).status, 429, 'inference is refused');
+  } finally {
+    for (const t of admitted) gate.release(t, 1000, false);
+  }
+  assert.equal((await fetch(`${gw.url}/v2/models/nope/stats`)).status, 404);
+});
