@@ -152,7 +152,7 @@ export function startServer(service: InferenceService, opts: ServerOptions): Pro
         const encodeMs = performance.now();
         const encoded = encodeResponse(format, request, response);
         service.observeWire('encode', format, (performance.now() - encodeMs) * 1000);
-        ex.finish(200, { 'Content-Type': encoded.contentType, ...encoded.headers }, encoded.bytes);
+        ex.finish(200, encoded.headers, encoded.bytes, encoded.contentType);
       } catch (e) {
         answerError(e);
       }

@@ -116,18 +116,22 @@ export class HttpExchange implements CancelSignal {
     this.#onFinish = cb;
   }
 
-  /** Writes status, headers and body once. Safe to call after abort or twice (no-op). */
-  finish(status: number, headers: Record<string, string>, body: Body): void {
+  /** Writes status, headers (Content-Type first when given apart) and body once. Safe to call
+   *  after abort or twice (no-op). */
+  finish(status: number, headers: Readonly<Record<string, string>>, body: Body, contentType?: string): void {
     if (this.finished) return;
     this.finished = true;
     this.#onFinish?.(status);
     if (this.aborted) return;
     // uWS writes `Connection: close` itself when asked to close, unless the client sent it.
     const close = this.closeAfter || this.#gate?.draining === true;
-    this.res.cork(() => {
-      this.res.writeStatus(STATUS_TEXT[status] ?? `${status}`);
-      for (const k in headers) this.res.writeHeader(k, headers[k]!);
-      this.res.end(body, close);
+    const res = this.res;
+    res.cork(() => {
+      // uWS writes "200 OK" itself when no status was written: one native call fewer per answer.
+      if (status !== 200) res.writeStatus(STATUS_TEXT[status] ?? `${status}`);
+      if (contentType !== undefined) res.writeHeader('Content-Type', contentType);
+      for (const k in headers) res.writeHeader(k, headers[k]!);
+      res.end(body, close);
     });
     this.#gate?.done();
   }
