@@ -101,12 +101,10 @@ export class ConcurrencyGate {
     if (w && this.onWindow) this.onWindow(w);
   }
 
-  /** Before a request's body is read: refuses (IG_CONCURRENCY_LIMIT) when not even one more
-   *  row (one request, without batching) would be admitted now, so that under overload a
-   *  refusal costs no body read, decoding or validation. */
-  /** IG_CONCURRENCY_LIMIT when one more row does not fit, returned, not thrown: a transport
-   *  asks before reading a body, and under overload most requests are refused (a throw from a
-   *  uWS callback makes V8 compute the message location, ~1.5 us a refusal). */
+  /** Before a request's body is read: IG_CONCURRENCY_LIMIT when not even one more row (one
+   *  request, without batching) would be admitted now, so that under overload a refusal costs
+   *  no body read, decoding or validation. Returned, not thrown: under overload most requests
+   *  are refused, and a throw from a uWS callback makes V8 compute a message location. */
   refusal(): InferError | undefined {
     return this.#refusalBeyond(1);
   }

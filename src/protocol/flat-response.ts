@@ -1,20 +1,21 @@
-// The successful FlatBuffers response (identifier "IGRS"), written directly instead of through
-// the flatbuffers Builder: it is encoded once per answer on the HTTP thread, and the Builder
-// (a fresh ByteBuffer, vtable bookkeeping, a BigInt per dim) cost ~3.9 us for a one-row answer,
-// about a tenth of the thread's time per request at K=1. This writer computes the layout first,
-// then fills one exactly sized buffer: ~0.4 us.
+// The server's FlatBuffers answers (identifier "IGRS"), success and error, written directly
+// instead of through the flatbuffers Builder: one is encoded per answer on the HTTP thread, and
+// the Builder (a fresh ByteBuffer, vtable bookkeeping, a BigInt per dim) cost 2.6-3.9 us for a
+// one-row answer and ~4 us for a 429, a tenth of the thread's time per request at K=1. This
+// writer computes the layout first, then fills one buffer: ~0.6 us.
 //
 // The bytes are a standard FlatBuffer of schemas/infergate.fbs's InferResponse, laid out as the
 // Builder lays it out (every offset points forward, vtables just before their tables, strings
 // NUL-terminated, [long] 8-aligned, tensor data 16-aligned as `force_align: 16` asks), so any
 // FlatBuffers reader, the C++ Verifier included, accepts it. Fields left out: '' strings (read
-// back as ''), the error (this is the success answer).
+// back as ''); outputs on an error answer, the error on a success.
 //
-// Ownership: encodeFlatResponse returns a fresh buffer owned by the caller. The server's answer
-// path uses encodeFlatResponseTransient instead: its bytes live in one scratch buffer per thread
-// and are valid only until the next call, which is enough for uWS (res.end and ws.send copy
-// them before returning) and saves a fresh off-heap ArrayBuffer (~0.9 us, and GC work) per
-// answer. `resp` is only read during the call.
+// Ownership: encodeFlatResponse and encodeFlatErrorFields return a buffer owned by the caller.
+// The HTTP answer path uses the *Transient variants instead: their bytes live in one scratch
+// buffer per thread and are valid only until the next call, which is enough for uWS (res.end
+// copies them before returning) and saves a fresh off-heap ArrayBuffer (~0.9 us, and GC work)
+// per answer. The WebSocket path keeps owned buffers (it may queue frames under backpressure).
+// The response and error are only read during the call.
 import { DATATYPE_NAMES } from '../core/datatypes.js';
 import type { DataType, InferResponse, WireTensor } from '../core/types.js';
 import { nameBytes, utf8 } from './utf8-names.js';

@@ -22,7 +22,6 @@ export const SERVER_VERSION = '0.1.0';
 export class ModelManager extends ModelRepository implements InferenceService {
   readonly repository: InferenceService['repository'];
   readonly #shadow: ShadowRunner;
-  /** Errors infer() counted already (see countRejected). */
 
   constructor(opts: ManagerOptions) {
     super(opts);
