@@ -7,13 +7,18 @@
 // repetitions are interleaved and rotated (ABCD BCDA CDAB), so drift on this shared machine hits
 // all alike;
 // figures are the median of the repetitions with min and max. With wrk installed it drives the
-// K=1 c=16 and K=200 c=16 points too (a second client).
+// K=1 c=16 and K=200 c=16 points too (a second client). Each repetition also measures the
+// 1-thread in-process ceiling (peers/in-process-ceiling.ts, CPU per row at its best batch), the
+// baseline of the K=200 CPU-per-row target, and every gateway point splits the server's CPU by
+// thread (HTTP thread, workers, ORT threads, spinners, other: bench/loadgen/cpu-sample.ts).
 //
 // Options: --reps 3 --duration-s 3 --warmup-s 1 --seed 1 --systems a,b,... --out FILE.json
 //          --mbs-sweep 8,32,... (instead of the systems: the model without config.json at each
 //          --default-max-batch-size, for docs/decisions/013) --no-wrk
 import { parseRepOptions } from './harness/rep-options.js';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +26,8 @@ import { runLoadgen, startGateway, startPeer, type ServerHandle } from './harnes
 import { findWrk } from './harness/cross-check.js';
 import { runWrkPoint, type WrkPoint } from './harness/wrk-point.js';
 import type { LoadResult } from './loadgen/result.js';
-import { summarizeAb, type AbRun } from './report/ab-summary.js';
+import { summarizeAb, type AbDoc, type AbRun } from './report/ab-summary.js';
+import type { CeilingResult } from './peers/in-process-ceiling.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MODEL = 'ranker';
@@ -59,6 +65,15 @@ function log(msg: string): void {
   process.stdout.write(`[ab] ${msg}\n`);
 }
 
+/** The 1-thread in-process ceiling now: its batch with the least CPU per row. */
+async function measureCeiling(modelPath: string, out: string): Promise<{ batch: number; cpuUsPerRow: number }> {
+  await promisify(execFile)(process.execPath, [join(root, 'dist', 'bench', 'peers', 'in-process-ceiling.js'), '--model', modelPath, '--threads', '1',
+    '--batches', '200,400,800,1000', '--time-ms', '500', '--json', out], { timeout: 120_000 });
+  const r = JSON.parse(readFileSync(out, 'utf8')) as CeilingResult;
+  const best = r.points.reduce((a, b) => ((b.cpuUsPerRow ?? Infinity) < (a.cpuUsPerRow ?? Infinity) ? b : a));
+  return { batch: best.batch, cpuUsPerRow: best.cpuUsPerRow ?? 1e6 / best.rowsPerS };
+}
+
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   const specs: SystemSpec[] = o.mbsSweep.length > 0
@@ -73,6 +88,7 @@ async function main(): Promise<void> {
   symlinkSync(modelPath, join(noconfig, MODEL, '1', 'model.onnx'));
   const wrk = o.wrk ? await findWrk() : null;
   const runs: AbRun[] = [];
+  const ceiling: NonNullable<AbDoc['ceiling']> = [];
   const commands: Record<string, string> = {};
   const timeoutMs = (o.durationS + o.warmupS) * 1000 + 60_000;
   const t0 = performance.now();
@@ -82,6 +98,9 @@ async function main(): Promise<void> {
       // Each repetition starts one system later (ABCD BCDA CDAB): no system always runs first
       // after a start-up or always lands in the same phase of the machine's other work.
       const order = specs.map((_, i) => specs[(i + rep - 1) % specs.length]!);
+      const c = await measureCeiling(modelPath, join(tmp, 'ceiling.json'));
+      ceiling.push({ rep, ...c });
+      log(`rep ${rep} ceiling: ${c.cpuUsPerRow.toFixed(2)} us/row CPU at batch ${c.batch} (1 thread, in process)`);
       for (const s of order) {
         let server: ServerHandle;
         try {
@@ -130,7 +149,7 @@ async function main(): Promise<void> {
     schema: 'infergate.efficiency-ab/1', createdAt: new Date().toISOString(), command,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadAvgAtStart: loadavg(), node: process.versions.node },
     systems: specs.map((s) => ({ id: s.id, note: s.note, command: commands[s.id] ?? '' })), wrkCommands: Object.entries(commands).filter(([k]) => k.startsWith('wrk ')),
-    settings: { reps: o.reps, durationS: o.durationS, warmupS: o.warmupS, seed: o.seed }, wallS: (performance.now() - t0) / 1000, runs,
+    settings: { reps: o.reps, durationS: o.durationS, warmupS: o.warmupS, seed: o.seed }, wallS: (performance.now() - t0) / 1000, runs, ceiling,
   };
   const md = summarizeAb(doc);
   if (o.out) {

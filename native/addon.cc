@@ -11,6 +11,7 @@
 #include "js_util.h"
 #include "session_registry.h"
 #include "session_wrap.h"
+#include "thread_name.h"
 
 namespace infergate {
 
@@ -90,6 +91,24 @@ Napi::Value IdleSpinStatsJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// setThreadName(name): names the calling thread (thread_name.h); false where names are not
+// supported. TypeError for a non-string, RangeError for more than 15 bytes (Linux's limit).
+Napi::Value SetThreadNameJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guard(env, "IG_INTERNAL", [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsString()) {
+      throw TypeErr("IG_BAD_REQUEST", "setThreadName: name must be a string (got " +
+                                          (info.Length() < 1 ? std::string("nothing") : JsTypeName(info[0])) + ")");
+    }
+    std::string name = info[0].As<Napi::String>().Utf8Value();
+    if (name.empty() || name.size() > kMaxThreadNameBytes) {
+      throw RangeErr("IG_BAD_REQUEST", "setThreadName: name must be 1 to " + std::to_string(kMaxThreadNameBytes) +
+                                           " bytes (got " + std::to_string(name.size()) + ")");
+    }
+    return Napi::Boolean::New(env, NameThisThread(name));
+  });
+}
+
 Napi::Value OrtVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), OrtGetApiBase()->GetVersionString());
 }
@@ -114,6 +133,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("idleSpinTouch", Napi::Function::New<IdleSpinTouchJs>(env, "idleSpinTouch"));
   exports.Set("idleSpinStop", Napi::Function::New<IdleSpinStopJs>(env, "idleSpinStop"));
   exports.Set("idleSpinStats", Napi::Function::New<IdleSpinStatsJs>(env, "idleSpinStats"));
+  exports.Set("setThreadName", Napi::Function::New<SetThreadNameJs>(env, "setThreadName"));
   exports.Set("ortVersion", Napi::Function::New<OrtVersion>(env, "ortVersion"));
   exports.Set("ortApiVersion", Napi::Number::New(env, ORT_API_VERSION));
   return exports;

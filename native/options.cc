@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "errors.h"
+#include "thread_name.h"
 
 namespace infergate {
 
@@ -189,6 +190,7 @@ std::string SessionConfig::Canonical() const {
 BuiltOptions BuildSessionOptions(const SessionConfig& c, bool cpuOnly) {
   BuiltOptions b;
   Ort::SessionOptions& so = b.options;
+  SetOrtThreadCreation(so);  // ORT's threads named "ig-ort" (thread_name.h)
   if (c.intraOpThreads > 0) so.SetIntraOpNumThreads(c.intraOpThreads);
   if (c.interOpThreads > 0) so.SetInterOpNumThreads(c.interOpThreads);
   if (c.interOpThreads > 1) so.SetExecutionMode(ORT_PARALLEL);  // inter-op threads only act in parallel mode

@@ -79,6 +79,6 @@ export async function runWrkPoint(o: WrkPointOptions): Promise<WrkPoint> {
   const answered = Math.max(0, r.requests - r.errors);
   return {
     command: `wrk ${args.join(' ')}`, requestsPerS: r.requestsPerS, rowsPerS: r.requestsPerS * t.rows, p50Us: r.p50Us, p99Us: r.p99Us, errors: r.errors,
-    efficiency: efficiencyOf(cpu.serverCpuS, answered, answered * t.rows, server),
+    efficiency: efficiencyOf(cpu.serverCpuS, answered, answered * t.rows, server, cpu.serverCpuByThreadS),
   };
 }

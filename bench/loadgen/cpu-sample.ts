@@ -2,15 +2,23 @@
 // machine's busy time, the load generator's own, and the server's when its pid is given.
 // On a shared machine this tells a clean point from one disturbed by something else running:
 // other = machine - server - load generator.
+// The server's CPU is also split by thread (threadTicks): its HTTP thread (the main thread, tid =
+// pid), pool workers, ORT threads and idle spinners by the names the gateway gives them
+// (native/thread_name.h; src/observability/thread-cpu.ts); the rest (V8's GC and platform
+// threads, libuv, threads that exited within the window) is "other". A server that names no
+// threads (the peers) shows main + other.
 import { readFileSync } from 'node:fs';
+import { splitTicks, threadTicks, TICKS_PER_S, type ByThread, type ThreadTicks } from '../../src/observability/thread-cpu.js';
 
-/** USER_HZ: the unit of /proc tick counts; 100 on every mainstream Linux architecture. */
-const TICKS_PER_S = 100;
+export type { ByThread } from '../../src/observability/thread-cpu.js';
+
 
 export interface CpuSnapshot {
   atMs: number;
   machineBusyTicks: number | null;
   serverTicks: number | null;
+  /** The server's threads: tid -> [role, ticks]; null without a pid or /proc. */
+  serverThreads: ThreadTicks | null;
   selfUsageUs: number;
 }
 
@@ -23,6 +31,8 @@ export interface CpuShare {
   otherPercent: number | null;
   /** The server's CPU time over the window (s), for CPU per request and per row. */
   serverCpuS: number | null;
+  /** serverCpuS split by thread role (s); other = serverCpuS - the named roles. */
+  serverCpuByThreadS: ByThread | null;
 }
 
 function machineBusyTicks(): number | null {
@@ -53,6 +63,7 @@ export function cpuSnapshot(serverPid: number): CpuSnapshot {
     atMs: performance.now(),
     machineBusyTicks: machineBusyTicks(),
     serverTicks: serverPid > 0 ? processTicks(serverPid) : null,
+    serverThreads: serverPid > 0 ? threadTicks(serverPid) : null,
     selfUsageUs: u.user + u.system,
   };
 }
@@ -65,5 +76,10 @@ export function cpuShare(a: CpuSnapshot, b: CpuSnapshot): CpuShare {
   const machinePercent = a.machineBusyTicks !== null && b.machineBusyTicks !== null ? pct(b.machineBusyTicks - a.machineBusyTicks) : null;
   const otherPercent = machinePercent !== null ? Math.max(0, machinePercent - loadgenPercent - (serverPercent ?? 0)) : null;
   const serverCpuS = a.serverTicks !== null && b.serverTicks !== null ? (b.serverTicks - a.serverTicks) / TICKS_PER_S : null;
-  return { loadgenPercent, serverPercent, machinePercent, otherPercent, serverCpuS };
+  let serverCpuByThreadS: ByThread | null = null;
+  if (serverCpuS !== null && a.serverThreads && b.serverThreads) {
+    const t = splitTicks(a.serverThreads, b.serverThreads, b.serverTicks! - a.serverTicks!);
+    serverCpuByThreadS = { http: t.http / TICKS_PER_S, workers: t.workers / TICKS_PER_S, ort: t.ort / TICKS_PER_S, spin: t.spin / TICKS_PER_S, other: t.other / TICKS_PER_S };
+  }
+  return { loadgenPercent, serverPercent, machinePercent, otherPercent, serverCpuS, serverCpuByThreadS };
 }

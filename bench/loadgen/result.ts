@@ -3,6 +3,7 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { LoadOptions } from './options.js';
 import type { ServerMetrics } from './metrics-scrape.js';
+import type { ByThread } from './cpu-sample.js';
 
 export const LOADGEN_SCHEMA = 'infergate.loadgen/1';
 
@@ -67,9 +68,13 @@ export interface Efficiency {
   serverCpuUsPerRow: number | null;
   meanBatchRequests: number | null;
   meanBatchRows: number | null;
+  /** serverCpuUsPerRequest split by thread role (cpu-sample.ts); absent in older results and
+   *  where /proc has no task list. */
+  serverCpuByThreadUsPerRequest?: ByThread | null;
 }
 
-export function efficiencyOf(serverCpuS: number | null, answered: number, rowsAnswered: number, server: ServerMetrics | null): Efficiency {
+export function efficiencyOf(serverCpuS: number | null, answered: number, rowsAnswered: number, server: ServerMetrics | null,
+  byThreadS: ByThread | null = null): Efficiency {
   const per = (n: number): number | null => (serverCpuS === null || n <= 0 ? null : (serverCpuS * 1e6) / n);
   const b = server?.batchSize;
   const batches = b?.batches ?? 0;
@@ -79,6 +84,9 @@ export function efficiencyOf(serverCpuS: number | null, answered: number, rowsAn
     serverCpuUsPerRow: per(rowsAnswered),
     meanBatchRequests: requests !== null && batches > 0 ? requests / batches : null,
     meanBatchRows: b?.meanRows ?? null,
+    serverCpuByThreadUsPerRequest: byThreadS === null || answered <= 0 ? null
+      : { http: byThreadS.http * 1e6 / answered, workers: byThreadS.workers * 1e6 / answered, ort: byThreadS.ort * 1e6 / answered,
+        spin: byThreadS.spin * 1e6 / answered, other: byThreadS.other * 1e6 / answered },
   };
 }
 
@@ -141,6 +149,9 @@ export function formatTable(r: LoadResult): string {
     lines.push(`  efficiency  server CPU ${e.serverCpuUsPerRequest === null ? '-' : fmt(e.serverCpuUsPerRequest)} us/request, ` +
       `${e.serverCpuUsPerRow === null ? '-' : fmt(e.serverCpuUsPerRow)} us/row; mean batch ` +
       `${e.meanBatchRequests === null ? '-' : fmt(e.meanBatchRequests)} requests, ${e.meanBatchRows === null ? '-' : fmt(e.meanBatchRows)} rows`);
+    const t = e.serverCpuByThreadUsPerRequest;
+    if (t) lines.push(`  by thread   us/request: HTTP thread ${fmt(t.http)}, workers ${fmt(t.workers)}, ORT threads ${fmt(t.ort)}, ` +
+      `idle spinners ${fmt(t.spin)}, other ${fmt(t.other)}`);
   }
   const g = r.loadgen;
   lines.push(`  cpu         loadgen ${fmt(g.cpuPercent)}%` + (g.serverCpuPercent !== null ? `, server ${fmt(g.serverCpuPercent)}%` : '') +

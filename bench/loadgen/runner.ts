@@ -232,6 +232,6 @@ export async function runLoad(o: LoadOptions, hooks: RunHooks = {}): Promise<Loa
     server,
     loadgen: { cpuPercent: cpu.loadgenPercent, pid: process.pid, wsUnmatched,
       serverCpuPercent: cpu.serverPercent, machineCpuPercent: cpu.machinePercent, otherCpuPercent: cpu.otherPercent },
-    efficiency: efficiencyOf(cpu.serverCpuS, answered, rowsAnswered, server),
+    efficiency: efficiencyOf(cpu.serverCpuS, answered, rowsAnswered, server, cpu.serverCpuByThreadS),
   };
 }

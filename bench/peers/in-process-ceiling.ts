@@ -20,6 +20,9 @@ export interface CeilingPoint {
   runsPerS: number;
   p50Us: number;
   p99Us: number;
+  /** This process's CPU time (user + system, all threads) per row over the timed runs: the
+   *  figure the gateway's server CPU per row is compared with. Absent in older results. */
+  cpuUsPerRow?: number;
 }
 
 export interface CeilingResult {
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
     const input = data.subarray(0, batch * s.features);
     for (let i = 0; i < 5; i++) await score(s, input, batch); // first runs of a shape are slow
     const h = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let runs = 0;
     let now = t0;
@@ -72,14 +76,16 @@ async function main(): Promise<void> {
       h.recordValue(Math.max(1, Math.round((now - r0) * 1000)));
       runs++;
     }
+    const cpu = process.cpuUsage(cpu0);
     const seconds = (now - t0) / 1000;
-    points.push({ batch, runs, rowsPerS: (runs * batch) / seconds, runsPerS: runs / seconds, p50Us: h.getValueAtPercentile(50), p99Us: h.getValueAtPercentile(99) });
+    points.push({ batch, runs, rowsPerS: (runs * batch) / seconds, runsPerS: runs / seconds, p50Us: h.getValueAtPercentile(50), p99Us: h.getValueAtPercentile(99),
+      cpuUsPerRow: (cpu.user + cpu.system) / (runs * batch) });
   }
   const best = points.reduce((a, b) => (b.rowsPerS > a.rowsPerS ? b : a));
   const result: CeilingResult = { schema: CEILING_SCHEMA, model: o.model, threads: o.threads, points, best };
   if (o.json !== '') writeFileSync(o.json, JSON.stringify(result, null, 2) + '\n');
   for (const p of points) {
-    console.log(`batch ${String(p.batch).padStart(5)}  ${Math.round(p.rowsPerS).toLocaleString('en-US').padStart(10)} rows/s  ${Math.round(p.runsPerS).toLocaleString('en-US').padStart(7)} runs/s  p50 ${p.p50Us} us`);
+    console.log(`batch ${String(p.batch).padStart(5)}  ${Math.round(p.rowsPerS).toLocaleString('en-US').padStart(10)} rows/s  ${Math.round(p.runsPerS).toLocaleString('en-US').padStart(7)} runs/s  p50 ${p.p50Us} us  CPU ${p.cpuUsPerRow!.toFixed(2)} us/row`);
   }
   console.log(`best: batch ${best.batch}, ${Math.round(best.rowsPerS).toLocaleString('en-US')} rows/s (intra-op threads ${o.threads})`);
 }

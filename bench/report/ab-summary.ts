@@ -27,6 +27,9 @@ export interface AbDoc {
   settings: { reps: number; durationS: number; warmupS: number; seed: number };
   wallS: number;
   runs: AbRun[];
+  /** The 1-thread in-process ceiling measured in each repetition (its best batch size by CPU
+   *  per row); absent in runs before it was part of the A/B. */
+  ceiling?: { rep: number; batch: number; cpuUsPerRow: number }[];
 }
 
 /** Median (mean of the middle two for an even count), min and max; null for no values. */
@@ -48,7 +51,17 @@ export function fmtSpread(values: readonly (number | null | undefined)[], digits
 
 type Metric = (r: AbRun) => number | null | undefined;
 
-const RATIOS: { name: string; goal: string; workload: string; concurrency: number; a: string; b: string | null; metric: Metric; digits: number }[] = [
+/** The issue's "stronger raw peer": whichever of the two did better in that repetition. */
+const PEERS = ['raw-peer', 'raw-peer-2t'];
+type Baseline = string | null | { best: 'min' | 'max'; of: string[] } | 'ceiling';
+const STRONGER_LOW: Baseline = { best: 'min', of: PEERS };
+const STRONGER_HIGH: Baseline = { best: 'max', of: PEERS };
+const byThread = (r: AbRun, role: 'http' | 'workers'): number | null => {
+  const t = r.efficiency?.serverCpuByThreadUsPerRequest;
+  return t && r.requestsPerS > 0 ? t[role] * r.requestsPerS / r.rowsPerS : null;
+};
+
+const RATIOS: { name: string; goal: string; workload: string; concurrency: number; a: string; b: Baseline; metric: Metric; digits: number; bMetric?: Metric }[] = [
   { name: 'mean batch (requests), model without config.json', goal: '>= 4', workload: 'k1', concurrency: 16, a: 'noconfig', b: null, metric: (r) => r.efficiency?.meanBatchRequests, digits: 2 },
   { name: 'server CPU per request: without config.json / raw peer', goal: '<= 0.5x', workload: 'k1', concurrency: 16, a: 'noconfig', b: 'raw-peer', metric: (r) => r.efficiency?.serverCpuUsPerRequest, digits: 2 },
   { name: 'server CPU per request: auto-complete on / off', goal: '< 1x', workload: 'k1', concurrency: 16, a: 'noconfig', b: 'noconfig-off', metric: (r) => r.efficiency?.serverCpuUsPerRequest, digits: 2 },
@@ -57,8 +70,13 @@ const RATIOS: { name: string; goal: string; workload: string; concurrency: numbe
   { name: 'req/s: without config.json / raw peer', goal: '', workload: 'k1', concurrency: 16, a: 'noconfig', b: 'raw-peer', metric: (r) => r.requestsPerS, digits: 2 },
   { name: 'K=200 req/s: without config.json / raw peer', goal: '>= 1.5x', workload: 'k200', concurrency: 16, a: 'noconfig', b: 'raw-peer', metric: (r) => r.requestsPerS, digits: 2 },
   { name: 'K=200 req/s: without config.json / raw peer with 2 threads', goal: '>= 1.5x', workload: 'k200', concurrency: 16, a: 'noconfig', b: 'raw-peer-2t', metric: (r) => r.requestsPerS, digits: 2 },
+  { name: 'K=200 req/s: without config.json / stronger raw peer', goal: '>= 1.5x', workload: 'k200', concurrency: 16, a: 'noconfig', b: STRONGER_HIGH, metric: (r) => r.requestsPerS, digits: 2 },
   { name: 'K=200 server CPU per row: without config.json / raw peer', goal: '', workload: 'k200', concurrency: 16, a: 'noconfig', b: 'raw-peer', metric: (r) => r.efficiency?.serverCpuUsPerRow, digits: 2 },
-  { name: 'K=1 p50 at 1 in flight: without config.json / raw peer', goal: '<= 1.1x', workload: 'k1', concurrency: 1, a: 'noconfig', b: 'raw-peer', metric: (r) => r.p50Us, digits: 2 },
+  { name: 'K=200 server CPU per row: without config.json / 1-thread in-process ceiling', goal: '<= 1.15x', workload: 'k200', concurrency: 16, a: 'noconfig', b: 'ceiling', metric: (r) => r.efficiency?.serverCpuUsPerRow, digits: 2 },
+  { name: 'K=200 workers\' CPU per row / 1-thread in-process ceiling', goal: '', workload: 'k200', concurrency: 16, a: 'noconfig', b: 'ceiling', metric: (r) => byThread(r, 'workers'), digits: 2 },
+  { name: 'K=200 HTTP thread CPU per row / 1-thread in-process ceiling', goal: '', workload: 'k200', concurrency: 16, a: 'noconfig', b: 'ceiling', metric: (r) => byThread(r, 'http'), digits: 2 },
+  { name: 'K=1 p50 at 1 in flight: without config.json / raw peer', goal: '', workload: 'k1', concurrency: 1, a: 'noconfig', b: 'raw-peer', metric: (r) => r.p50Us, digits: 2 },
+  { name: 'K=1 p50 at 1 in flight: without config.json / stronger raw peer', goal: '<= 1.1x', workload: 'k1', concurrency: 1, a: 'noconfig', b: STRONGER_LOW, metric: (r) => r.p50Us, digits: 2 },
 ];
 
 export function summarizeAb(doc: AbDoc): string {
@@ -84,6 +102,20 @@ export function summarizeAb(doc: AbDoc): string {
         `${col((r) => r.efficiency?.serverCpuUsPerRow, 2)} | ${col((r) => r.efficiency?.meanBatchRequests, 2)} | ${col((r) => r.efficiency?.meanBatchRows, 1)} | ` +
         `${rs.reduce((a, r) => a + r.errors, 0)} | ${col((r) => r.otherCpuPercent)} |`);
     }
+    const split = doc.systems.map((s) => [s.id, doc.runs.filter((r) => r.system === s.id && `${r.client}|${r.workload}|${r.concurrency}` === g &&
+      r.efficiency?.serverCpuByThreadUsPerRequest)] as const).filter(([, rs]) => rs.length > 0);
+    if (split.length > 0) {
+      L.push('', 'Server CPU by thread, us per request (native/thread_name.h; a peer\'s ORT threads count as other):', '',
+        '| system | HTTP thread | workers | ORT threads | idle spinners | other (GC, runtime) |', '|---|---|---|---|---|---|');
+      for (const [id, rs] of split) {
+        const t = (role: 'http' | 'workers' | 'ort' | 'spin' | 'other'): string => fmtSpread(rs.map((r) => r.efficiency!.serverCpuByThreadUsPerRequest![role]), 1);
+        L.push(`| ${id} | ${t('http')} | ${t('workers')} | ${t('ort')} | ${t('spin')} | ${t('other')} |`);
+      }
+    }
+  }
+  if (doc.ceiling && doc.ceiling.length > 0) {
+    L.push('', '## 1-thread in-process ceiling (each repetition; best batch by CPU per row)', '', '| repetition | batch | CPU us/row |', '|---|---|---|',
+      ...doc.ceiling.map((c) => `| ${c.rep} | ${c.batch} | ${c.cpuUsPerRow.toFixed(2)} |`));
   }
   const ratioRows: string[] = [];
   for (const client of ['loadgen', 'wrk'] as const) {
@@ -96,7 +128,13 @@ export function summarizeAb(doc: AbDoc): string {
         };
         const a = pick(q.a);
         if (q.b === null) return a;
-        const b = pick(q.b);
+        let b: number | null;
+        if (q.b === 'ceiling') b = doc.ceiling?.find((c) => c.rep === rep)?.cpuUsPerRow ?? null;
+        else if (typeof q.b === 'string') b = pick(q.b);
+        else {
+          const vs = q.b.of.map(pick).filter((v): v is number => v !== null);
+          b = vs.length === 0 ? null : q.b.best === 'min' ? Math.min(...vs) : Math.max(...vs);
+        }
         return a !== null && b !== null && b > 0 ? a / b : null;
       });
       if (spread(per) === null) continue;

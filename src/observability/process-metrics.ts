@@ -10,6 +10,7 @@
 import { readdirSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Registry } from './metrics.js';
+import { THREAD_ROLES, ThreadCpuCounter, type ByThread } from './thread-cpu.js';
 
 /** One monitor per process (its timer is shared by every registry; tests build many). */
 let loopDelay: IntervalHistogram | undefined;
@@ -35,6 +36,17 @@ export function registerProcessMetrics(registry: Registry): void {
   cpu.collect({}, () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; });
   user.collect({}, () => process.cpuUsage().user / 1e6);
   system.collect({}, () => process.cpuUsage().system / 1e6);
+  // Which thread is saturated: the HTTP thread, the workers, ORT's threads, the idle spinners
+  // (which only take time nothing else wants), or the runtime (GC). Read once per scrape.
+  const threads = new ThreadCpuCounter();
+  let byThread: ByThread | null = null;
+  registry.beforeRender(() => {
+    const u = process.cpuUsage();
+    byThread = threads.read((u.user + u.system) / 1e6);
+  });
+  const threadCpu = registry.counter('infergate_thread_cpu_seconds_total',
+    'CPU time by thread role (Linux): http = the HTTP thread, workers, ort = ONNX Runtime\'s threads, spin = idle spinners, other = GC and runtime; seconds');
+  for (const role of THREAD_ROLES) threadCpu.collect({ thread: role }, () => byThread?.[role] ?? 0);
   registry.gauge('process_resident_memory_bytes', 'Resident set size, bytes').collect({}, () => process.memoryUsage.rss());
   registry.gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch, seconds').collect({}, () => startS);
   registry.gauge('process_open_fds', 'Open file descriptors (-1 where /proc is not readable)').collect({}, openFds);

@@ -2,13 +2,17 @@
 // handles share the process-wide native session (the registry counts references), so N workers
 // never mean N copies of the weights. Inference runs with runSync: blocking this worker thread
 // is the point of having it, and it saves the extra libuv-threadpool hop of the async run.
-import { BroadcastChannel, workerData } from 'node:worker_threads';
+import { BroadcastChannel, threadId, workerData } from 'node:worker_threads';
 import { Spinner } from './spin.js';
 import { Piscina, move } from 'piscina';
 import type { FlushTask, PoolTask, RunResult, RunTask, WorkerFaults } from './task.js';
 import { dropSession, executeRun, type SessionHandles } from './execute.js';
 import { MODEL_CHANNEL, type ModelChannelMessage } from './channel.js';
 import { SERVER_SETTINGS } from '../core/settings/index.js';
+import { setThreadName } from '../runtime/index.js';
+
+// "ig-worker-<threadId>": the bench splits the server's CPU by thread name (native/thread_name.h).
+setThreadName(`ig-worker-${threadId % 100_000}`);
 
 const sessions: SessionHandles = new Map();
 const data = workerData as { spinUs?: number; faults?: WorkerFaults } | undefined;

@@ -47,6 +47,7 @@ interface NativeModule {
   idleSpinTouch(): void;
   idleSpinStop(): void;
   idleSpinStats(): IdleSpinStats;
+  setThreadName(name: string): boolean;
 }
 
 /** Idle spinners (native/idle_spin.h): process-wide, whichever thread asks. */
@@ -137,6 +138,14 @@ export function registryStats(): RegistryStats {
 /** Execution providers compiled into the linked ONNX Runtime (Ort::GetAvailableProviders). */
 export function availableProviders(): string[] {
   return native().availableProviders();
+}
+
+/** Names the calling thread (Linux: /proc/<pid>/task/<tid>/comm, `top -H`), so that the
+ *  server's CPU can be split by what each thread does (native/thread_name.h lists the names).
+ *  False where the platform has no thread names. TypeError for a non-string, RangeError for a
+ *  name of more than 15 bytes. */
+export function setThreadName(name: string): boolean {
+  return native().setThreadName(name);
 }
 
 /** Version of the ONNX Runtime library the addon runs on (e.g. "1.30.0"). */

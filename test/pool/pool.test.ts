@@ -3,6 +3,7 @@
 // unbounded queue for idle workers, so any number succeed and none takes inference's places.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { WorkerPool } from '../../src/pool/pool.js';
 import { rankerFixture, workerHold } from './model-fixture.js';
 
@@ -101,4 +102,18 @@ test('options are validated', () => {
   assert.throws(() => new WorkerPool({ workers: 0 }), /pool.workers must be a positive integer/);
   assert.throws(() => new WorkerPool({ workers: 1.5 }), /pool.workers must be a positive integer/);
   assert.throws(() => new WorkerPool({ workers: 1, spinUs: -1 }), /pool.spinUs must be a non-negative integer/);
+});
+
+test('workers name their threads ig-worker-<n>, so the bench can split the server\'s CPU by thread', { skip: existsSync('/proc/self/task') ? false : 'no /proc/self/task on this platform' }, async () => {
+  const workers = (): string[] => readdirSync('/proc/self/task').map((t) => {
+    try { return readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim(); } catch { return ''; }
+  }).filter((n) => /^ig-worker-\d+$/.test(n));
+  const before = workers().length;
+  const pool = new WorkerPool({ workers: 2 });
+  try {
+    await Promise.all([pool.run(task(1, 'name-a')), pool.run(task(1, 'name-b'))]); // both workers up
+    assert.equal(workers().length, before + 2);
+  } finally {
+    await pool.close();
+  }
 });
