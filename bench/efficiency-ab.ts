@@ -32,11 +32,13 @@ import type { CeilingResult } from './peers/in-process-ceiling.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MODEL = 'ranker';
 
-interface SystemSpec { id: string; repo: 'noconfig' | 'models' | null; args: string[]; note: string; peerThreads?: number }
+interface SystemSpec { id: string; repo: 'noconfig' | 'models' | null; args: string[]; note: string; peerThreads?: number; onlyK1?: boolean }
 
 const SYSTEMS: Record<string, SystemSpec> = {
   'noconfig': { id: 'noconfig', repo: 'noconfig', args: [], note: 'ranker without config.json, auto-complete on (default)' },
   'noconfig-off': { id: 'noconfig-off', repo: 'noconfig', args: ['--disable-auto-complete-config'], note: 'ranker without config.json, --disable-auto-complete-config (max_batch_size 0: the behaviour before)' },
+  // Lone-request sessions (docs/decisions/018): a low-load latency option; K=1 only.
+  'noconfig-lone': { id: 'noconfig-lone', repo: 'noconfig', args: ['--lone-intra-op-threads', '2'], note: 'ranker without config.json, --lone-intra-op-threads 2 (K=1 points only)', onlyK1: true },
   'configured': { id: 'configured', repo: 'models', args: [], note: 'models/ranker with its config.json (max_batch_size 1024)' },
   'raw-peer': { id: 'raw-peer', repo: null, args: [], note: 'node:http + raw float32 + onnxruntime-node, 1 intra-op thread' },
   // The "stronger raw peer" at K=200 may be this one where a second core adds compute.
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
         commands[s.id] = server.command.replace(tmp, '$TMP');
         try {
           for (const p of POINTS) {
+            if (s.onlyK1 && p.workload !== 'k1') continue;
             const protocol = s.repo === null ? 'raw' : 'flatbuffers';
             const args = ['--url', server.url, '--model', MODEL, '--protocol', protocol, '--workload', p.workload, '--mode', 'closed',
               '--concurrency', String(p.concurrency), '--duration-s', String(o.durationS), '--warmup-s', String(o.warmupS),

@@ -77,6 +77,9 @@ const RATIOS: { name: string; goal: string; workload: string; concurrency: numbe
   { name: 'K=200 HTTP thread CPU per row / 1-thread in-process ceiling', goal: '', workload: 'k200', concurrency: 16, a: 'noconfig', b: 'ceiling', metric: (r) => byThread(r, 'http'), digits: 2 },
   { name: 'K=1 p50 at 1 in flight: without config.json / raw peer', goal: '', workload: 'k1', concurrency: 1, a: 'noconfig', b: 'raw-peer', metric: (r) => r.p50Us, digits: 2 },
   { name: 'K=1 p50 at 1 in flight: without config.json / stronger raw peer', goal: '<= 1.1x', workload: 'k1', concurrency: 1, a: 'noconfig', b: STRONGER_LOW, metric: (r) => r.p50Us, digits: 2 },
+  { name: 'K=1 p50 at 1 in flight: --lone-intra-op-threads 2 / stronger raw peer', goal: '<= 1.1x', workload: 'k1', concurrency: 1, a: 'noconfig-lone', b: STRONGER_LOW, metric: (r) => r.p50Us, digits: 2 },
+  { name: 'K=1 p99 at 1 in flight: --lone-intra-op-threads 2 / default', goal: '', workload: 'k1', concurrency: 1, a: 'noconfig-lone', b: 'noconfig', metric: (r) => r.p99Us, digits: 2 },
+  { name: 'K=1 req/s at 16 in flight: --lone-intra-op-threads 2 / default', goal: '~1x', workload: 'k1', concurrency: 16, a: 'noconfig-lone', b: 'noconfig', metric: (r) => r.requestsPerS, digits: 2 },
 ];
 
 export function summarizeAb(doc: AbDoc): string {

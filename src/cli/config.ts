@@ -51,6 +51,7 @@ export interface ServeConfig {
   quietSpinUs: number;
   /** Idle spinners (native/idle_spin.h); 0 = none. */
   idleSpinThreads: number;
+  loneIntraOpThreads: number;
   idleSpinWindowUs: number;
   maxBodyBytes: number;
   /** Limits on KServe JSON and the decode thread's threshold (src/protocol/json-limits.ts). */
@@ -157,6 +158,11 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
   } else if (idleSpinThreads > 0 && quota !== undefined) {
     warnings.push(`--idle-spin-threads ${idleSpinThreads} under a CPU quota of ${quota} cores: spinning counts against the quota and can get the process throttled`);
   }
+  const loneIntraOpThreads = (values.loneIntraOpThreads as number | undefined) ?? S.loneIntraOpThreads.default;
+  if (loneIntraOpThreads === 1) throw new ConfigError('--lone-intra-op-threads must be 0 (off) or at least 2: one thread is what the shared session has');
+  if (loneIntraOpThreads > 0 && (quota !== undefined || cpuCount < 2)) {
+    warnings.push(`--lone-intra-op-threads ${loneIntraOpThreads} on ${cpuCount} CPU(s)${quota === undefined ? '' : ` under a CPU quota of ${quota} cores`}: its spinning thread takes a core the work needs (and counts against a quota)`);
+  }
   const adminToken = values.adminToken as string | undefined;
   if ((values.modelControlMode ?? S.modelControlMode.default) === 'explicit' && adminToken === undefined) {
     throw new ConfigError('--model-control-mode explicit needs an admin token for the load and unload endpoints: set INFERGATE_ADMIN_TOKEN (or --admin-token)');
@@ -181,6 +187,7 @@ export function resolveServeConfig(argv: readonly string[], env: NodeJS.ProcessE
     inlineMaxComputeUs: value('inlineMaxComputeUs'),
     quietSpinUs: value('quietSpinUs'),
     idleSpinThreads,
+    loneIntraOpThreads,
     idleSpinWindowUs: value('idleSpinWindowUs'),
     maxBodyBytes: value('maxBodyBytes'),
     json: {

@@ -40,6 +40,7 @@ export function gatewayOptionsFrom(cfg: ServeConfig, log: Logger): GatewayOption
       inline: { maxRows: cfg.inlineMaxRows, maxComputeUs: cfg.inlineMaxComputeUs },
       quietSpinUs: cfg.quietSpinUs,
       idleSpin: { threads: cfg.idleSpinThreads, windowUs: cfg.idleSpinWindowUs },
+      loneThreads: cfg.loneIntraOpThreads,
     },
     server: {
       host: cfg.host, port: cfg.port, maxBodyBytes: cfg.maxBodyBytes, json: cfg.json,
@@ -78,6 +79,9 @@ export async function serve(cfg: ServeConfig): Promise<number> {
   log.info(cfg.idleSpinThreads > 0
     ? `idle spinners: ${cfg.idleSpinThreads} thread(s), ${cfg.idleSpinWindowUs} us after each request while requests come one at a time (--idle-spin-threads 0 turns them off)`
     : 'idle spinners: off');
+  log.info(cfg.loneIntraOpThreads > 0
+    ? `lone requests: small batches run on a ${cfg.loneIntraOpThreads}-thread spinning ORT session while requests come one at a time (--lone-intra-op-threads 0 turns it off)`
+    : 'lone-request sessions: off');
   const startMs = performance.now();
   // Off unless the standard OTEL_TRACES_EXPORTER=otlp asks (see src/observability/tracing.ts).
   const tracing = await tracingFromEnv(process.env, log);

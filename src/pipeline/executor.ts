@@ -14,7 +14,8 @@ export interface BatchExecutor {
   inlineMaxRows?(model: ModelRef): number;
   /** Called synchronously each time a batch finishes. */
   onFree(listener: () => void): void;
-  /** A request reached a model / was answered (drives the idle spinners; may be no-ops). */
-  noteArrival(): void;
+  /** A request reached a model / was answered (drives the idle spinners and lone sessions;
+   *  may be no-ops). */
+  noteArrival(model?: ModelRef): void;
   noteDone(): void;
 }

@@ -114,7 +114,7 @@ export class ModelPipeline {
     // Throws IG_CONCURRENCY_LIMIT at once when the limit is reached: nothing is queued.
     const admittedUs = gate ? gate.acquire(v.rows) : 0;
     const sampleStartUs = arrivalUs !== undefined && arrivalUs < admittedUs ? arrivalUs : admittedUs;
-    executor.noteArrival();
+    executor.noteArrival(s.ref);
     let result;
     let ok = false;
     try {

@@ -7,6 +7,8 @@
 //  - the main thread's spin windows: it polls while a small batch is in a worker (spinInFlight,
 //    docs/decisions/005) and for quietSpinUs after an inline batch (docs/decisions/004);
 //  - the idle spinners and the request arrivals that keep them spinning (docs/decisions/003);
+//  - lone requests: while requests come one at a time, inline batches run on a lone session
+//    whose ORT threads spin (lone-sessions.ts, docs/decisions/018);
 //  - unloads: the main thread's own handles here, the workers' through unload-rounds.ts.
 // Control work (warm-up) goes straight to the pool's control queue: it is never inline.
 import { performance } from 'node:perf_hooks';
@@ -16,6 +18,7 @@ import { dropSession, executeRun, type SessionHandles } from './execute.js';
 import { InlinePolicy, SMALL_BATCH_ROWS, type InlineOptions } from './inline.js';
 import { checkPoolOptions, WorkerPool, type PoolOptions } from './pool.js';
 import { UnloadRounds } from './unload-rounds.js';
+import { LoneSessions } from './lone-sessions.js';
 import { idleSpin } from '../runtime/index.js';
 import { SERVER_SETTINGS } from '../core/settings/index.js';
 
@@ -36,6 +39,8 @@ export interface ExecutionOptions extends PoolOptions {
   /** Idle spinners (native/idle_spin.h) kept spinning for windowUs after each arrival; they
    *  are process-wide, so give them to one policy only. Default none. */
   idleSpin?: { threads: number; windowUs: number };
+  /** ORT intra-op threads of the lone sessions (lone-sessions.ts); 0 or absent = none. */
+  loneThreads?: number;
 }
 
 export const DEFAULT_SPIN_IN_FLIGHT = SERVER_SETTINGS.spinInFlight.default;
@@ -53,7 +58,10 @@ export class ExecutionPolicy {
   readonly #spinMaxRows: number;
   readonly #quietSpinUs: number;
   readonly #idleSpin: boolean;
-  readonly #idleSpinWindowMs: number;
+  /** Requests count as lone once none overlapped for this long (the idle spinners' window). */
+  readonly #overlapWindowMs: number;
+  readonly #lone: LoneSessions;
+  #loneRuns = 0;
   /** Requests between noteArrival() and noteDone(). */
   #requests = 0;
   /** When an arrival last found another request in progress (performance.now() ms). */
@@ -70,10 +78,11 @@ export class ExecutionPolicy {
     this.#inline = opts.inline instanceof InlinePolicy ? opts.inline : new InlinePolicy(opts.inline);
     const spinThreads = opts.idleSpin?.threads ?? 0;
     if (!Number.isInteger(spinThreads) || spinThreads < 0) throw new RangeError(`pool.idleSpin.threads must be a non-negative integer (got ${String(spinThreads)})`);
+    this.#lone = new LoneSessions(opts.loneThreads ?? 0); // throws on a bad count, before any thread
     // The native side checks the window: a bad one throws here, before the workers exist.
     if (spinThreads > 0) idleSpin.start(spinThreads, opts.idleSpin!.windowUs);
     this.#idleSpin = spinThreads > 0;
-    this.#idleSpinWindowMs = spinThreads > 0 ? opts.idleSpin!.windowUs / 1000 : 0;
+    this.#overlapWindowMs = (opts.idleSpin?.windowUs ?? SERVER_SETTINGS.idleSpinWindowUs.default) / 1000;
     this.pool = new WorkerPool(opts);
     this.#spinner = new Spinner(this.pool.spinUs, () => this.#spinning > 0);
     this.#unloads = new UnloadRounds(this.pool);
@@ -116,7 +125,9 @@ export class ExecutionPolicy {
     const id = task.model.id;
     if (cpuOnly(task.model) && this.#inline.admit(id, rows) === 'inline') {
       this.#inlineRuns++;
-      const result = executeRun(this.#mainSessions, task);
+      const loneModel = this.#lone.threads > 0 && this.#isLone() ? this.#lone.modelFor(task.model) : undefined;
+      if (loneModel) this.#loneRuns++;
+      const result = loneModel ? executeRun(this.#lone.handles, { ...task, model: loneModel }) : executeRun(this.#mainSessions, task);
       this.#inline.observe(id, rows, result.endUs - result.startUs);
       result.inline = true;
       this.#spinner.extend(this.#quietSpinUs);
@@ -153,18 +164,34 @@ export class ExecutionPolicy {
     this.#inline.observe(task.model.id, rows, warm.endUs - warm.startUs);
   }
 
+  /** Opens and warms the model's lone session (lone-sessions.ts), when it gets one, so that the
+   *  first lone request does not run on the shared session. */
+  async warmLone(task: RunTask): Promise<void> {
+    if (!this.mayRunInline(task.model) || !this.#lone.covers(task.model)) return;
+    await this.#lone.warm(task.model);
+    const model = this.#lone.modelFor(task.model);
+    if (model) executeRun(this.#lone.handles, { ...task, model });
+  }
+
+  /** No request overlapped another for the overlap window, and at most one is in progress. */
+  #isLone(): boolean {
+    return this.#requests <= 1 && performance.now() - this.#lastOverlapMs > this.#overlapWindowMs;
+  }
+
   /** A request reached a model. While requests come one at a time (never two in progress
    *  at once for the last spinner window), each arrival keeps the idle spinners spinning, so the next
    *  request of a lone caller meets CPUs that never halted; once requests overlap the spinners
    *  are left to sleep (docs/decisions/003). Counting requests in progress alone is not
    *  enough: with inline batching a whole burst finishes together, so the next burst's first
    *  request always finds the gateway empty. */
-  noteArrival(): void {
+  noteArrival(model?: ModelRef): void {
     const requests = ++this.#requests;
-    if (!this.#idleSpin) return;
+    if (!this.#idleSpin && this.#lone.threads === 0) return;
     const nowMs = performance.now();
     if (requests > 1) this.#lastOverlapMs = nowMs;
-    else if (nowMs - this.#lastOverlapMs > this.#idleSpinWindowMs) idleSpin.touch();
+    // A model whose lone batches run on a lone session has ORT's spinning thread instead (both
+    // at once measured a worse p99: docs/decisions/018).
+    else if (this.#idleSpin && nowMs - this.#lastOverlapMs > this.#overlapWindowMs && !(model && this.#lone.covers(model) && this.mayRunInline(model))) idleSpin.touch();
   }
 
   /** The request counted by noteArrival() is answered (or failed). An overlap lasts until its
@@ -173,7 +200,7 @@ export class ExecutionPolicy {
    *  overlap seen only at arrivals would be a cycle old and every burst would touch the
    *  spinners (measured: ~10% of the server's CPU at K=1, 16 in flight, spent spinning). */
   noteDone(): void {
-    if (this.#requests-- > 1 && this.#idleSpin) this.#lastOverlapMs = performance.now();
+    if (this.#requests-- > 1 && (this.#idleSpin || this.#lone.threads > 0)) this.#lastOverlapMs = performance.now();
   }
 
   /** True while the main thread's event loop polls instead of sleeping (spinInFlight, quietSpinUs). */
@@ -193,10 +220,20 @@ export class ExecutionPolicy {
     return this.#inlineRuns;
   }
 
+  /** Of those, the batches that ran on a lone session; and the lone sessions open now. */
+  get loneRuns(): number {
+    return this.#loneRuns;
+  }
+
+  get loneSessions(): number {
+    return this.#lone.open;
+  }
+
   /** Drops every handle on a model's session: this thread's at once, the workers' in the next
    *  flush round (unload-rounds.ts), which this resolves after. */
   async announceUnload(id: string): Promise<void> {
     dropSession(this.#mainSessions, id);
+    this.#lone.unload(id);
     this.#inline.forget(id);
     if (this.#closed) return;
     await this.#unloads.announce(id);
@@ -211,6 +248,7 @@ export class ExecutionPolicy {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#idleSpin) idleSpin.stop();
+    this.#lone.close();
     this.#unloads.close();
     for (const id of [...this.#mainSessions.keys()]) dropSession(this.#mainSessions, id);
     await this.pool.close();

@@ -168,6 +168,8 @@ export class ModelVersion {
     for (let i = 1; i < sets.length; i++) await named(i, () => pool.runControl(task(sets[i]!)));
     // And the HTTP thread, which runs small batches inline.
     await named(0, () => pool.warmInline(task(sets[0]!), sets[0]![0]?.shape[0] ?? 0));
+    // And its lone session, where it gets one (src/pool/lone-sessions.ts).
+    await named(0, () => pool.warmLone(task(sets[0]!)));
   }
 
   /** IG_CONCURRENCY_LIMIT (returned) when the concurrency limit has no room for one more row. */

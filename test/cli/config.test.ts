@@ -40,7 +40,7 @@ test('defaults', () => {
   assert.deepEqual({ ...cfg, sources: undefined }, {
     modelRepository: join(CWD, 'models'), host: '127.0.0.1', port: 8000, healthPort: undefined, workers: 2,
     cpuProbe: { cpus: 2, quotaCores: undefined, cores: 2 }, spinUs: 0, spinInFlight: true, inlineMaxRows: 64, inlineMaxComputeUs: 200,
-    quietSpinUs: 500, idleSpinThreads: 1, idleSpinWindowUs: 2000, maxBodyBytes: 64 * 1024 * 1024,
+    quietSpinUs: 500, idleSpinThreads: 1, loneIntraOpThreads: 0, idleSpinWindowUs: 2000, maxBodyBytes: 64 * 1024 * 1024,
     json: { maxInputs: 256, maxElements: 16 * 1024 * 1024, maxStringBytes: 1024 * 1024, maxDepth: 32, scanAboveBytes: 64 * 1024 },
     modelControlMode: 'none', modelLoadThreads: undefined, exitOnError: true, exitTimeoutS: 30, adminToken: undefined, strictReadiness: false,
     defaultMaxBatchSize: SERVER_SETTINGS.defaultMaxBatchSize.default, disableAutoCompleteConfig: false, logLevel: 'info', logFormat: 'auto', configFile: undefined,
@@ -87,6 +87,18 @@ test('idle spinners: one by default; none on one core or under a CPU quota, wher
   assert.equal(resolve(REPO, { INFERGATE_IDLE_SPIN_THREADS: '3' }).idleSpinThreads, 3);
 });
 
+test('lone-request sessions: off by default; 1 thread refused; asking on one core or under a quota warns', () => {
+  assert.equal(resolve(REPO).loneIntraOpThreads, 0);
+  assert.equal(resolve([...REPO, '--lone-intra-op-threads', '2']).loneIntraOpThreads, 2);
+  assert.deepEqual(resolve([...REPO, '--lone-intra-op-threads', '2']).warnings, []);
+  assert.equal(resolve(REPO, { INFERGATE_LONE_INTRA_OP_THREADS: '3' }).loneIntraOpThreads, 3);
+  fails(() => resolve([...REPO, '--lone-intra-op-threads', '1']), '--lone-intra-op-threads must be 0 (off) or at least 2: one thread is what the shared session has');
+  assert.deepEqual(resolve([...REPO, '--lone-intra-op-threads', '2'], {}, {}, 4, 1.5).warnings,
+    ['--lone-intra-op-threads 2 on 4 CPU(s) under a CPU quota of 1.5 cores: its spinning thread takes a core the work needs (and counts against a quota)']);
+  assert.deepEqual(resolve([...REPO, '--lone-intra-op-threads', '2'], {}, {}, 1).warnings,
+    ['--lone-intra-op-threads 2 on 1 CPU(s): its spinning thread takes a core the work needs (and counts against a quota)']);
+});
+
 test('model control: explicit needs an admin token of at least 16 characters; the environment variable works', () => {
   fails(() => resolve([...REPO, '--model-control-mode', 'explicit']),
     '--model-control-mode explicit needs an admin token for the load and unload endpoints: set INFERGATE_ADMIN_TOKEN (or --admin-token)');
@@ -118,6 +130,7 @@ test('every option validates with one message shape', () => {
     [['--quiet-spin-us', '-5'], '--quiet-spin-us must be an integer in 0..1000000 (got "-5")'],
     [['--idle-spin-threads', '257'], '--idle-spin-threads must be an integer in 0..256 (got "257")'],
     [['--idle-spin-window-us', '0'], '--idle-spin-window-us must be an integer in 1..10000000 (got "0")'],
+    [['--lone-intra-op-threads', '257'], '--lone-intra-op-threads must be an integer in 0..256 (got "257")'],
     [['--max-body-bytes', '1TiB'], '--max-body-bytes must be a byte count in 1..2147483648 (suffixes KiB, MiB, GiB) (got "1TiB")'],
     [['--max-body-bytes', '3GiB'], '--max-body-bytes must be a byte count in 1..2147483648 (suffixes KiB, MiB, GiB) (got "3GiB")'],
     [['--model-control-mode', 'poll'], '--model-control-mode must be one of none, explicit (got "poll")'],

@@ -18,6 +18,7 @@ export const DECISIONS: Readonly<Record<string, { slug: string; title: string }>
   '015': { slug: 'bounded-json', title: 'Bounded JSON: limits before allocation, big bodies off the HTTP thread' },
   '016': { slug: 'tracing-sample-first', title: 'Tracing decides sampling first; the export stays on the HTTP thread' },
   '017': { slug: 'pooled-request-bodies', title: 'Request bodies in pooled buffers, given back when the answer is written' },
+  '018': { slug: 'lone-request-sessions', title: 'Lone requests run on a session whose ORT threads spin' },
 });
 
 /** "docs/decisions/001-inline-small-batches.md" */
