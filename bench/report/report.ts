@@ -115,13 +115,15 @@ function cpuCell(x: NonNullable<SuiteRun['result']>): string {
 
 function runRow(r: SuiteRun): string {
   const how = r.mode === 'open' ? `open ${fmtN(r.rate)}/s` : `c=${r.concurrency}`;
-  if (!r.result) return `| ${r.system} | ${r.protocol} | ${r.workload} | ${how} | failed: ${r.error ?? '?'} |||||||||||`;
+  if (!r.result) return `| ${r.system} | ${r.protocol} | ${r.workload} | ${how} | failed: ${r.error ?? '?'} ||||||||||||`;
   const x = r.result;
   const errs = Object.entries(x.counts.errorsByStatus).map(([k, v]) => `${k}:${v}`).join(' ') || '0';
   const srv = x.server;
   const split = srv && (srv.queueMeanUs !== null || srv.computeMeanUs !== null) ? `${fmtN(srv.queueMeanUs)} / ${fmtN(srv.computeMeanUs)}` : '-';
   const e = x.efficiency;
-  const eff = `${fmtN(e?.serverCpuUsPerRequest ?? null)} / ${fmtN(e?.serverCpuUsPerRow ?? null, 1)} | ${fmtN(e?.meanBatchRequests ?? null, 1)} / ${fmtN(e?.meanBatchRows ?? null, 1)}`;
+  const t = e?.serverCpuByThreadUsPerRequest;
+  const byThread = t ? `${fmtN(t.http)} / ${fmtN(t.workers)} / ${fmtN(t.ort)} / ${fmtN(t.spin)} / ${fmtN(t.other)}` : '-';
+  const eff = `${fmtN(e?.serverCpuUsPerRequest ?? null)} / ${fmtN(e?.serverCpuUsPerRow ?? null, 1)} | ${byThread} | ${fmtN(e?.meanBatchRequests ?? null, 1)} / ${fmtN(e?.meanBatchRows ?? null, 1)}`;
   return `| ${r.system} | ${r.protocol} | ${r.workload} | ${how} | ${fmtN(x.throughput.requestsPerS)} | ${fmtN(x.throughput.rowsPerS)} | ${fmtN(x.latencyUs.p50)} | ${fmtN(x.latencyUs.p90)} | ${fmtN(x.latencyUs.p99)} | ${fmtN(x.latencyUs.p999)} | ${fmtN(x.latencyUs.max)} | ${errs}${x.counts.unsent ? ` (unsent ${x.counts.unsent})` : ''} | ${split} | ${eff} | ${cpuCell(x)} |`;
 }
 
@@ -216,12 +218,12 @@ export function renderMarkdown(res: SuiteResults, svgDir: string): string {
 
   L.push('## All runs', '', 'Latency in microseconds, successful requests only; open loop counts from each request\'s intended send time (no coordinated omission). ' +
     'Server queue / compute = the gateway\'s mean queue time per request / mean compute time per batch, from /metrics. ' +
-    'Server CPU per request / row = the server process\'s CPU time over the window (/proc) / answered requests / rows; mean batch = requests and rows per batch from /metrics (peers: one request per run). ' +
+    'Server CPU per request / row = the server process\'s CPU time over the window (/proc) / answered requests / rows; by thread = that per request split into the HTTP thread / workers / ORT threads / idle spinners / other (GC, runtime; a peer\'s ORT threads too), from /proc/<pid>/task and the gateway\'s thread names; mean batch = requests and rows per batch from /metrics (peers: one request per run). ' +
     'CPU = load generator / server / other processes over the window, in % of one core (from /proc); ' +
     `**busy** marks points during which other processes used more than ${DISTURBED_OTHER_CPU_PERCENT}% of a core: treat those with suspicion.`, '',
     ...disturbedNote(res),
-    '| system | protocol | workload | load | req/s | rows/s | p50 | p90 | p99 | p99.9 | max | errors | server queue / compute | server CPU us per request / row | mean batch requests / rows | CPU % loadgen / server / other |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    '| system | protocol | workload | load | req/s | rows/s | p50 | p90 | p99 | p99.9 | max | errors | server queue / compute | server CPU us per request / row | by thread us/request: HTTP / workers / ORT / spin / other | mean batch requests / rows | CPU % loadgen / server / other |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of res.runs) L.push(runRow(r));
 
   if (res.crossCheck.length) {
