@@ -191,7 +191,7 @@ export class ExecutionPolicy {
     if (requests > 1) this.#lastOverlapMs = nowMs;
     // A model whose lone batches run on a lone session has ORT's spinning thread instead (both
     // at once measured a worse p99: docs/decisions/018).
-    else if (this.#idleSpin && nowMs - this.#lastOverlapMs > this.#overlapWindowMs && !(model && this.#lone.covers(model) && this.mayRunInline(model))) idleSpin.touch();
+    else if (this.#idleSpin && nowMs - this.#lastOverlapMs > this.#overlapWindowMs && !(model && this.mayRunInline(model) && this.#lone.covers(model))) idleSpin.touch();
   }
 
   /** The request counted by noteArrival() is answered (or failed). An overlap lasts until its

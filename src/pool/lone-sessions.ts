@@ -32,6 +32,8 @@ export class LoneSessions {
   /** Handles of the open lone sessions, by the model's id (executeRun's map). */
   readonly handles: SessionHandles = new Map();
   readonly #entries = new Map<string, Entry>();
+  /** Eligibility by model id, so that the file is stat'ed once per model, not per request. */
+  readonly #eligibleById = new Map<string, boolean>();
   #opened = 0;
   #closed = false;
 
@@ -79,6 +81,7 @@ export class LoneSessions {
   unload(id: string): void {
     const e = this.#entries.get(id);
     this.#entries.delete(id);
+    this.#eligibleById.delete(id);
     const s = this.handles.get(id);
     if (s) {
       this.handles.delete(id);
@@ -93,12 +96,16 @@ export class LoneSessions {
   }
 
   #eligible(model: ModelRef): boolean {
-    if ((model.options.intraOpThreads ?? 1) > 1) return false;
-    try {
-      return statSync(model.source).size <= MAX_MODEL_BYTES;
-    } catch {
-      return false;
+    let ok = this.#eligibleById.get(model.id);
+    if (ok === undefined) {
+      try {
+        ok = (model.options.intraOpThreads ?? 1) <= 1 && statSync(model.source).size <= MAX_MODEL_BYTES;
+      } catch {
+        ok = false;
+      }
+      this.#eligibleById.set(model.id, ok);
     }
+    return ok;
   }
 
   #open(model: ModelRef): void {
