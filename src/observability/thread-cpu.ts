@@ -67,19 +67,26 @@ export function splitTicks(a: ThreadTicks, b: ThreadTicks, processTicks: number)
  *  monotonic. Null where /proc is not readable. */
 export class ThreadCpuCounter {
   #last: ThreadTicks = new Map();
-  readonly #totalS: ByThread = { http: 0, workers: 0, ort: 0, spin: 0, other: 0 };
+  /** Named roles in whole ticks (a sum of integers stays exact); "other" in seconds. */
+  readonly #ticks = { http: 0, workers: 0, ort: 0, spin: 0 };
+  #otherS = 0;
 
   read(processCpuS: number): ByThread | null {
     const now = threadTicks(process.pid);
     if (now === null) return null;
     const d = splitTicks(this.#last, now, 0);
     this.#last = now;
-    const t = this.#totalS;
-    t.http += d.http / TICKS_PER_S;
-    t.workers += d.workers / TICKS_PER_S;
-    t.ort += d.ort / TICKS_PER_S;
-    t.spin += d.spin / TICKS_PER_S;
-    t.other = Math.max(t.other, processCpuS - t.http - t.workers - t.ort - t.spin);
-    return { ...t };
+    const t = this.#ticks;
+    t.http += d.http;
+    t.workers += d.workers;
+    t.ort += d.ort;
+    t.spin += d.spin;
+    const named = (t.http + t.workers + t.ort + t.spin) / TICKS_PER_S;
+    // Microseconds, the unit of process.cpuUsage(): no 0.25223300000000004 in /metrics.
+    this.#otherS = Math.max(this.#otherS, Math.round((processCpuS - named) * 1e6) / 1e6);
+    return {
+      http: t.http / TICKS_PER_S, workers: t.workers / TICKS_PER_S, ort: t.ort / TICKS_PER_S, spin: t.spin / TICKS_PER_S,
+      other: this.#otherS,
+    };
   }
 }
